@@ -1,0 +1,220 @@
+"""Turning a chunk's arrays into the CSV rows of DESIGN.md, and appending them to the files.
+
+Codes that repeat on every line (client, product, employee, group, region …) are written from
+polars enums: the frame holds a u32 position and the CSV writer prints the label, which is much
+cheaper than materialising millions of strings.
+"""
+
+from __future__ import annotations
+
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import numpy as np
+import polars as pl
+
+from kam.generator.clients import ClientChunk
+from kam.generator.payments import Decisions, Payments
+from kam.generator.reference import BEHAVIOURS, HEADERS, HIDDEN, INDUSTRIES, PRODUCT_GROUPS
+from kam.generator.reference import REGIONS, SEGMENTS
+from kam.generator.sales import Catalog, Ledger
+from kam.generator.staff import Staff
+
+GROUP_DTYPE = pl.Enum(PRODUCT_GROUPS)
+INDUSTRY_DTYPE = pl.Enum(INDUSTRIES)
+REGION_DTYPE = pl.Enum([name for name, _ in REGIONS])
+SEGMENT_DTYPE = pl.Enum(SEGMENTS)
+BEHAVIOUR_DTYPE = pl.Enum(BEHAVIOURS)
+
+
+@dataclass(frozen=True)
+class Numbering:
+    """Where this chunk's numbers start (0-based counts of rows already written)."""
+
+    document: int
+    payment: int
+    decision: int
+    width_client: int
+    width_group: int
+
+
+def _code(prefix: str, numbers: pl.Expr | pl.Series, width: int) -> pl.Expr:
+    """``prefix`` + zero-padded number (``S000000042``); wider numbers simply grow."""
+    expr = numbers if isinstance(numbers, pl.Expr) else pl.lit(numbers)
+    return pl.format(prefix + "{}", expr.cast(pl.String).str.zfill(width))
+
+
+def _enum(positions: np.ndarray, dtype: pl.Enum) -> pl.Series:
+    return pl.Series(positions.astype(np.uint32)).cat.to(dtype)
+
+
+def _date(days: np.ndarray) -> pl.Series:
+    return pl.Series(days.astype(np.int32)).cast(pl.Date)
+
+
+def _money(kopecks: np.ndarray) -> np.ndarray:
+    # Exact to the kopeck: float64 holds integers up to 2**53 and prints with 2 decimals.
+    return kopecks / 100
+
+
+def client_codes(chunk: ClientChunk, width: int) -> pl.Enum:
+    """Enum of this chunk's client codes (``C000001`` is global index 0)."""
+    return pl.Enum([f"C{i + 1:0{width}d}" for i in chunk.index])
+
+
+def sales_frame(
+    ledger: Ledger, clients: pl.Enum, staff: Staff, catalog: Catalog, num: Numbering
+) -> pl.DataFrame:
+    """One row per sales line; documents are numbered after the previous chunks'."""
+    doc = ledger.line_doc
+    frame = pl.DataFrame(
+        {
+            "doc": doc + (num.document + 1),
+            "line_no": ledger.line_no.astype(np.int32),
+            "date": _date(ledger.doc_date[doc]),
+            "client_code": _enum(ledger.doc_client[doc], clients),
+            "product_code": _enum(ledger.line_product, catalog.code_dtype),
+            "product_group": _enum(ledger.line_group, GROUP_DTYPE),
+            "quantity": ledger.quantity,
+            "amount": _money(ledger.amount),
+            "cost": _money(ledger.cost),
+            "payment_terms_days": ledger.doc_terms[doc].astype(np.int32),
+            "employee_code": _enum(ledger.doc_employee[doc], staff.code_dtype),
+        }
+    )
+    return frame.select(_code("S", pl.col("doc"), 9).alias("doc_no"), pl.exclude("doc"))
+
+
+def payments_frame(payments: Payments, clients: pl.Enum, num: Numbering) -> pl.DataFrame:
+    """One row per payment; ``invoice_doc_no`` is empty when the payer did not name it."""
+    n = len(payments.client)
+    frame = pl.DataFrame(
+        {
+            "doc": np.arange(num.payment + 1, num.payment + 1 + n),
+            "date": _date(payments.date),
+            "client_code": _enum(payments.client, clients),
+            "amount": _money(payments.amount),
+            "invoice": payments.invoice + (num.document + 1),
+            "linked": payments.invoice >= 0,
+        }
+    )
+    return frame.select(
+        _code("P", pl.col("doc"), 8).alias("doc_no"),
+        "date",
+        "client_code",
+        "amount",
+        pl.when(pl.col("linked")).then(_code("S", pl.col("invoice"), 9)).alias("invoice_doc_no"),
+    )
+
+
+def decisions_frame(decisions: Decisions, clients: pl.Enum, num: Numbering) -> pl.DataFrame:
+    """One row per credit decision."""
+    n = len(decisions.client)
+    frame = pl.DataFrame(
+        {
+            "no": np.arange(num.decision + 1, num.decision + 1 + n),
+            "client_code": _enum(decisions.client, clients),
+            "date": _date(decisions.date),
+            "credit_limit": decisions.credit_limit.astype(np.float64),
+            "max_terms_days": decisions.max_terms.astype(np.int32),
+            "valid_until": _date(decisions.valid_until),
+        }
+    )
+    return frame.select(_code("D", pl.col("no"), 6).alias("decision_no"), pl.exclude("no"))
+
+
+def clients_frame(
+    chunk: ClientChunk,
+    clients: pl.Enum,
+    staff: Staff,
+    potential: np.ndarray,
+    revenue: np.ndarray,
+    employees: np.ndarray,
+    num: Numbering,
+) -> pl.DataFrame:
+    """One row per client (master data as a CRM or 1C would export it)."""
+    frame = pl.DataFrame(
+        {
+            "code": _enum(np.arange(len(chunk)), clients),
+            "name": chunk.names,
+            "tax_id": chunk.inn,
+            "industry": _enum(chunk.industry, INDUSTRY_DTYPE),
+            "region": _enum(chunk.region, REGION_DTYPE),
+            "group": chunk.group + 1,
+            "employees": employees,
+            "annual_revenue": revenue,
+            "purchase_potential": potential,
+            "resp": chunk.responsible,
+        }
+    )
+    return frame.select(
+        "code",
+        "name",
+        pl.col("tax_id").cast(pl.String).str.zfill(10),
+        "industry",
+        "region",
+        pl.when(pl.col("group") > 0)
+        .then(_code("G", pl.col("group"), num.width_group))
+        .alias("group_code"),
+        "employees",
+        "annual_revenue",
+        pl.col("purchase_potential").fill_nan(None),
+        pl.when(pl.col("resp") >= 0)
+        .then(pl.col("resp"))
+        .cast(pl.UInt32)
+        .cat.to(staff.code_dtype)
+        .alias("responsible_code"),
+    )
+
+
+def truth_frame(chunk: ClientChunk, clients: pl.Enum, decisions: Decisions) -> pl.DataFrame:
+    """Ground truth per client for tests and back-tests (never imported)."""
+    return pl.DataFrame(
+        {
+            "client_code": _enum(np.arange(len(chunk)), clients),
+            "segment": _enum(chunk.segment, SEGMENT_DTYPE),
+            "hidden_potential": chunk.segment == HIDDEN,
+            "payment_behaviour": _enum(chunk.behaviour, BEHAVIOUR_DTYPE),
+            "deferred": decisions.deferred,
+            "has_credit_decision": decisions.has_decision,
+        }
+    )
+
+
+class CsvSink:
+    """The six output files, opened once; each chunk is appended without a header."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self._stack = ExitStack()
+        self.files: dict[str, IO[bytes]] = {}
+        try:
+            for name, header in HEADERS.items():
+                fh = self._stack.enter_context(open(out_dir / f"{name}.csv", "wb"))  # noqa: SIM115
+                fh.write((",".join(header) + "\n").encode())
+                self.files[name] = fh
+        except BaseException:
+            self._stack.close()
+            raise
+
+    def append(self, name: str, frame: pl.DataFrame) -> None:
+        """Append ``frame`` (columns already in header order) to ``name``.csv."""
+        assert frame.columns == list(HEADERS[name]), (name, frame.columns)
+        if frame.height:
+            frame.write_csv(
+                self.files[name],
+                include_header=False,
+                float_precision=2,
+                float_scientific=False,
+            )
+
+    def close(self) -> None:
+        """Flush and close every file."""
+        self._stack.close()
+
+    def __enter__(self) -> CsvSink:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

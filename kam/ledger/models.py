@@ -1,0 +1,168 @@
+"""The sales ledger as imported, the documents and monthly roll-up derived from it.
+
+Sales lines and payments are written only by imports (set-based SQL in kam.imports), which
+also rebuild the derived tables (documents, monthly roll-up) for what they touched, so
+assessment and plans never re-scan the raw ledger.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+MONEY = {"max_digits": 18, "decimal_places": 2}
+QUANTITY = {"max_digits": 18, "decimal_places": 3}
+
+
+class SalesLine(models.Model):
+    """One line of a sales document (shipment/invoice); negative amounts are returns."""
+
+    doc_no = models.CharField(_("document number"), max_length=64)
+    line_no = models.PositiveIntegerField(_("line number"), default=1)
+    date = models.DateField(_("date"))
+    # First day of the date's month: the roll-up's grouping key, kept with the line.
+    month = models.DateField(_("month"))
+    # (client, month) index below serves client look-ups; a separate FK index would only
+    # slow the import down.
+    client = models.ForeignKey(
+        "clients.Client",
+        verbose_name=_("client"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    product_code = models.CharField(_("product code"), max_length=64, blank=True)
+    product_group = models.CharField(_("product group"), max_length=255, blank=True)
+    quantity = models.DecimalField(_("quantity"), null=True, blank=True, **QUANTITY)
+    amount = models.DecimalField(_("amount"), **MONEY)
+    cost = models.DecimalField(_("cost"), null=True, blank=True, **MONEY)
+    payment_terms_days = models.PositiveIntegerField(_("payment terms, days"), default=0)
+    employee = models.ForeignKey(
+        "organization.Employee",
+        verbose_name=_("employee"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+    import_batch = models.ForeignKey(
+        "imports.ImportBatch",
+        verbose_name=_("import"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
+    )
+
+    class Meta:
+        verbose_name = _("sales line")
+        verbose_name_plural = _("sales lines")
+        constraints = [
+            models.UniqueConstraint(fields=["doc_no", "line_no"], name="sales_line_natural_key")
+        ]
+        indexes = [
+            models.Index(fields=["client", "month"], name="sales_line_client_month"),
+            models.Index(fields=["date"], name="sales_line_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.doc_no}/{self.line_no}"
+
+
+class SalesDocument(models.Model):
+    """A sales document's totals, derived from its lines on every import."""
+
+    doc_no = models.CharField(_("document number"), max_length=64, unique=True)
+    date = models.DateField(_("date"))
+    client = models.ForeignKey(
+        "clients.Client",
+        verbose_name=_("client"),
+        on_delete=models.PROTECT,
+        related_name="sales_documents",
+    )
+    payment_terms_days = models.PositiveIntegerField(_("payment terms, days"), default=0)
+    due_date = models.DateField(_("due date"))
+    employee = models.ForeignKey(
+        "organization.Employee",
+        verbose_name=_("employee"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="sales_documents",
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    cost = models.DecimalField(_("cost"), null=True, blank=True, **MONEY)
+    lines = models.PositiveIntegerField(_("lines"), default=0)
+
+    class Meta:
+        verbose_name = _("sales document")
+        verbose_name_plural = _("sales documents")
+        ordering = ["-date", "-doc_no"]
+        indexes = [models.Index(fields=["client", "date"], name="sales_doc_client_date")]
+
+    def __str__(self) -> str:
+        return self.doc_no
+
+
+class Payment(models.Model):
+    """Money received from a client; applied to its invoice if named, else oldest first."""
+
+    doc_no = models.CharField(_("document number"), max_length=64, unique=True)
+    date = models.DateField(_("date"))
+    client = models.ForeignKey(
+        "clients.Client", verbose_name=_("client"), on_delete=models.PROTECT, related_name="+"
+    )
+    amount = models.DecimalField(_("amount"), **MONEY)
+    invoice_doc_no = models.CharField(_("sales document"), max_length=64, blank=True)
+    import_batch = models.ForeignKey(
+        "imports.ImportBatch",
+        verbose_name=_("import"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-date", "-doc_no"]
+        indexes = [models.Index(fields=["client", "date"], name="payment_client_date")]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="payment_amount_positive")
+        ]
+
+    def __str__(self) -> str:
+        return self.doc_no
+
+
+class MonthlyRollup(models.Model):
+    """Revenue, cost, margin, quantity and documents per client, month and product group."""
+
+    client = models.ForeignKey(
+        "clients.Client", verbose_name=_("client"), on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.DateField(_("month"))
+    product_group = models.CharField(_("product group"), max_length=255, blank=True)
+    revenue = models.DecimalField(_("revenue"), **MONEY)
+    # Null where no line of the group has a cost: margin unknown, not zero.
+    cost = models.DecimalField(_("cost"), null=True, blank=True, **MONEY)
+    margin = models.DecimalField(_("gross margin"), null=True, blank=True, **MONEY)
+    quantity = models.DecimalField(_("quantity"), **QUANTITY)
+    documents = models.PositiveIntegerField(_("documents"))
+    lines = models.PositiveIntegerField(_("lines"))
+
+    class Meta:
+        verbose_name = _("monthly roll-up")
+        verbose_name_plural = _("monthly roll-up")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "month", "product_group"], name="rollup_natural_key"
+            )
+        ]
+        indexes = [models.Index(fields=["month"], name="rollup_month")]
+
+    def __str__(self) -> str:
+        return f"{self.client_id} {self.month:%Y-%m} {self.product_group}"
