@@ -121,7 +121,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "ru"
+# Russian for Russian-speaking companies; KAM_LANGUAGE=en for an English default.
+LANGUAGE_CODE = os.environ.get("KAM_LANGUAGE", "ru")
 LANGUAGES = [("ru", _("Russian")), ("en", _("English"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = os.environ.get("KAM_TIME_ZONE", "Europe/Moscow")

@@ -13,7 +13,6 @@ import numpy as np
 
 from kam.generator import names as nm
 from kam.generator.reference import (
-    BEHAVIOURS,
     CHURNED,
     DEFAULTER,
     DEFERRED_TERMS,
@@ -48,13 +47,17 @@ NEVER = -1e9  # a trend bend so far in the past that it never applies
 _SIZE = np.array([[2.3, 0.4], [0.8, 0.5], [0.2, 0.9], [0.0, 0.9], [0.3, 0.9], [0.0, 0.9],
                   [0.0, 0.9], [-1.2, 0.7]])  # fmt: skip
 _EXTRA_LINE_P = np.array([0.62, 0.5, 0.36, 0.34, 0.32, 0.32, 0.3, 0.12])
-_UPFRONT_P = np.array([0.10, 0.30, 0.40, 0.45, 0.45, 0.50, 0.70, 0.80])
+_UPFRONT_P = np.array([0.10, 0.30, 0.40, 0.45, 0.45, 0.50, 0.60, 0.70])
 _NOISE = np.array([0.12, 0.12, 0.25, 0.22, 0.25, 0.25, 0.30, 0.55])
 _DISCOUNT = np.array([[0.04, 0.09], [0.0, 0.015], [0.01, 0.05], [0.01, 0.05], [0.01, 0.05],
                       [0.01, 0.05], [0.01, 0.05], [0.0, 0.01]])  # fmt: skip
 _GROUPS = np.array([[5, 8], [4, 6], [2, 5], [2, 5], [2, 5], [2, 4], [1, 3], [1, 2]])
 #: Legal-form probabilities (ООО, АО, ПАО, ИП) for key, hidden, small and everyone else.
-_FORMS = {KEY: [0.45, 0.4, 0.15, 0.0], HIDDEN: [0.65, 0.35, 0.0, 0.0], SMALL: [0.55, 0.0, 0.0, 0.45]}
+_FORMS = {
+    KEY: [0.45, 0.4, 0.15, 0.0],
+    HIDDEN: [0.65, 0.35, 0.0, 0.0],
+    SMALL: [0.55, 0.0, 0.0, 0.45],
+}
 _FORMS_OTHER = [0.8, 0.08, 0.0, 0.12]
 _GROUP_SHARE = 0.065
 _GROUP_SIZES = np.arange(2, 7)
@@ -159,9 +162,11 @@ def draw_clients(
     lo, hi = _GROUPS[seg, 0], _GROUPS[seg, 1]
     k_groups = lo + (rng.random(n) * (hi - lo + 1)).astype(np.int64)
     keys = rng.random((n, len(GROUP_MARGINS)))
-    keys += np.where(seg == HIDDEN, 3.0, 0.0)[:, None] * GROUP_MARGINS[None, :]
+    keys += np.where(seg == HIDDEN, 6.0, 0.0)[:, None] * GROUP_MARGINS[None, :]
     rank = np.argsort(np.argsort(-keys, axis=1), axis=1)
     weights = rng.exponential(1.0, keys.shape) * (rank < k_groups[:, None])
+    # ... and buys more of the high-margin groups it takes.
+    weights *= np.where(seg == HIDDEN, 1.0, 0.0)[:, None] * GROUP_MARGINS[None, :] * 4 + 1.0
     group_cum = np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)
 
     lo_d, hi_d = _DISCOUNT[seg, 0], _DISCOUNT[seg, 1]

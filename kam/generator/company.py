@@ -26,7 +26,7 @@ from kam.generator.staff import build_staff
 from kam.generator.timeline import make_period
 
 #: Clients per chunk.  Part of the output's identity: changing it changes the random streams.
-CHUNK_SIZE = 10_000
+CHUNK_SIZE = 5_000
 
 
 def generate_company(
@@ -93,13 +93,14 @@ def generate_company(
                 width_client=width_client,
                 width_group=width_group,
             )
-            codes = output.client_codes(chunk, width_client)
+            codes = output.client_codes(chunk, num)
+            doc_no = output.document_numbers(ledger, num)
             sink.append(
                 "clients",
                 output.clients_frame(chunk, codes, staff, potential, revenue, employees, num),
             )
-            sink.append("sales", output.sales_frame(ledger, codes, staff, catalog, num))
-            sink.append("payments", output.payments_frame(payments, codes, num))
+            sink.append("sales", output.sales_frame(ledger, doc_no, codes, staff, catalog))
+            sink.append("payments", output.payments_frame(payments, doc_no, codes, num))
             sink.append("credit_decisions", output.decisions_frame(decisions, codes, num))
             sink.append("truth", output.truth_frame(chunk, codes, decisions))
 

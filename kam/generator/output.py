@@ -7,6 +7,8 @@ cheaper than materialising millions of strings.
 
 from __future__ import annotations
 
+import queue
+import threading
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +19,15 @@ import polars as pl
 
 from kam.generator.clients import ClientChunk
 from kam.generator.payments import Decisions, Payments
-from kam.generator.reference import BEHAVIOURS, HEADERS, HIDDEN, INDUSTRIES, PRODUCT_GROUPS
-from kam.generator.reference import REGIONS, SEGMENTS
+from kam.generator.reference import (
+    BEHAVIOURS,
+    HEADERS,
+    HIDDEN,
+    INDUSTRIES,
+    PRODUCT_GROUPS,
+    REGIONS,
+    SEGMENTS,
+)
 from kam.generator.sales import Catalog, Ledger
 from kam.generator.staff import Staff
 
@@ -40,10 +49,20 @@ class Numbering:
     width_group: int
 
 
-def _code(prefix: str, numbers: pl.Expr | pl.Series, width: int) -> pl.Expr:
-    """``prefix`` + zero-padded number (``S000000042``); wider numbers simply grow."""
-    expr = numbers if isinstance(numbers, pl.Expr) else pl.lit(numbers)
-    return pl.format(prefix + "{}", expr.cast(pl.String).str.zfill(width))
+def _code(prefix: str, numbers: pl.Expr, width: int) -> pl.Expr:
+    """``prefix`` + zero-padded number (``G0042``); wider numbers simply grow."""
+    return pl.format(prefix + "{}", numbers.cast(pl.String).str.zfill(width))
+
+
+def numbered(prefix: str, first: int, n: int, width: int) -> pl.Series:
+    """The ``n`` codes ``prefix`` + ``first`` … zero-padded to ``width`` digits."""
+    numbers = pl.Series(np.arange(first, first + n, dtype=np.int64))
+    return pl.select(_code(prefix, pl.lit(numbers), width)).to_series()
+
+
+def document_numbers(ledger: Ledger, num: Numbering) -> pl.Series:
+    """Sales document numbers of the chunk, formatted once per document (not per line)."""
+    return numbered("S", num.document + 1, ledger.documents, 9)
 
 
 def _enum(positions: np.ndarray, dtype: pl.Enum) -> pl.Series:
@@ -59,19 +78,19 @@ def _money(kopecks: np.ndarray) -> np.ndarray:
     return kopecks / 100
 
 
-def client_codes(chunk: ClientChunk, width: int) -> pl.Enum:
+def client_codes(chunk: ClientChunk, num: Numbering) -> pl.Enum:
     """Enum of this chunk's client codes (``C000001`` is global index 0)."""
-    return pl.Enum([f"C{i + 1:0{width}d}" for i in chunk.index])
+    return pl.Enum(numbered("C", int(chunk.index[0]) + 1, len(chunk), num.width_client))
 
 
 def sales_frame(
-    ledger: Ledger, clients: pl.Enum, staff: Staff, catalog: Catalog, num: Numbering
+    ledger: Ledger, doc_no: pl.Series, clients: pl.Enum, staff: Staff, catalog: Catalog
 ) -> pl.DataFrame:
-    """One row per sales line; documents are numbered after the previous chunks'."""
+    """One row per sales line; ``doc_no`` holds the chunk's document numbers."""
     doc = ledger.line_doc
-    frame = pl.DataFrame(
+    return pl.DataFrame(
         {
-            "doc": doc + (num.document + 1),
+            "doc_no": doc_no.gather(doc),
             "line_no": ledger.line_no.astype(np.int32),
             "date": _date(ledger.doc_date[doc]),
             "client_code": _enum(ledger.doc_client[doc], clients),
@@ -84,37 +103,38 @@ def sales_frame(
             "employee_code": _enum(ledger.doc_employee[doc], staff.code_dtype),
         }
     )
-    return frame.select(_code("S", pl.col("doc"), 9).alias("doc_no"), pl.exclude("doc"))
 
 
-def payments_frame(payments: Payments, clients: pl.Enum, num: Numbering) -> pl.DataFrame:
+def payments_frame(
+    payments: Payments, doc_no: pl.Series, clients: pl.Enum, num: Numbering
+) -> pl.DataFrame:
     """One row per payment; ``invoice_doc_no`` is empty when the payer did not name it."""
     n = len(payments.client)
-    frame = pl.DataFrame(
+    linked = payments.invoice >= 0
+    return pl.DataFrame(
         {
-            "doc": np.arange(num.payment + 1, num.payment + 1 + n),
+            "doc_no": numbered("P", num.payment + 1, n, 8),
             "date": _date(payments.date),
             "client_code": _enum(payments.client, clients),
             "amount": _money(payments.amount),
-            "invoice": payments.invoice + (num.document + 1),
-            "linked": payments.invoice >= 0,
+            "invoice_doc_no": doc_no.gather(np.where(linked, payments.invoice, 0)),
+            "linked": linked,
         }
-    )
-    return frame.select(
-        _code("P", pl.col("doc"), 8).alias("doc_no"),
+    ).select(
+        "doc_no",
         "date",
         "client_code",
         "amount",
-        pl.when(pl.col("linked")).then(_code("S", pl.col("invoice"), 9)).alias("invoice_doc_no"),
+        pl.when(pl.col("linked")).then(pl.col("invoice_doc_no")).alias("invoice_doc_no"),
     )
 
 
 def decisions_frame(decisions: Decisions, clients: pl.Enum, num: Numbering) -> pl.DataFrame:
     """One row per credit decision."""
     n = len(decisions.client)
-    frame = pl.DataFrame(
+    return pl.DataFrame(
         {
-            "no": np.arange(num.decision + 1, num.decision + 1 + n),
+            "decision_no": numbered("D", num.decision + 1, n, 6),
             "client_code": _enum(decisions.client, clients),
             "date": _date(decisions.date),
             "credit_limit": decisions.credit_limit.astype(np.float64),
@@ -122,7 +142,6 @@ def decisions_frame(decisions: Decisions, clients: pl.Enum, num: Numbering) -> p
             "valid_until": _date(decisions.valid_until),
         }
     )
-    return frame.select(_code("D", pl.col("no"), 6).alias("decision_no"), pl.exclude("no"))
 
 
 def clients_frame(
@@ -184,7 +203,12 @@ def truth_frame(chunk: ClientChunk, clients: pl.Enum, decisions: Decisions) -> p
 
 
 class CsvSink:
-    """The six output files, opened once; each chunk is appended without a header."""
+    """The six output files, opened once; each chunk is appended without a header.
+
+    Writing happens on a background thread: polars serialises CSV outside the GIL, so the next
+    chunk is drawn with numpy while the previous one is written.  The queue is short, so at most
+    about one chunk waits in memory, and files are written in the order frames were appended.
+    """
 
     def __init__(self, out_dir: Path) -> None:
         self._stack = ExitStack()
@@ -197,21 +221,45 @@ class CsvSink:
         except BaseException:
             self._stack.close()
             raise
+        self._queue: queue.Queue[tuple[str, pl.DataFrame] | None] = queue.Queue(len(HEADERS))
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._drain, name="kam-generate-writer")
+        self._thread.start()
 
     def append(self, name: str, frame: pl.DataFrame) -> None:
-        """Append ``frame`` (columns already in header order) to ``name``.csv."""
-        assert frame.columns == list(HEADERS[name]), (name, frame.columns)
-        if frame.height:
-            frame.write_csv(
-                self.files[name],
-                include_header=False,
-                float_precision=2,
-                float_scientific=False,
-            )
+        """Queue ``frame`` (columns already in header order) for appending to ``name``.csv."""
+        if frame.columns != list(HEADERS[name]):
+            raise ValueError(f"{name}: columns {frame.columns} do not match the header")
+        self._raise_pending()
+        self._queue.put((name, frame))
+
+    def _drain(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # keep draining so append() never blocks after a failure
+            name, frame = item
+            try:
+                if frame.height:
+                    frame.write_csv(
+                        self.files[name],
+                        include_header=False,
+                        float_precision=2,
+                        float_scientific=False,
+                    )
+            except BaseException as exc:  # re-raised in the caller's thread
+                self._error = exc
+
+    def _raise_pending(self) -> None:
+        if self._error is not None:
+            raise self._error
 
     def close(self) -> None:
-        """Flush and close every file."""
+        """Wait for pending writes, close every file and re-raise a write error if any."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
         self._stack.close()
+        self._raise_pending()
 
     def __enter__(self) -> CsvSink:
         return self

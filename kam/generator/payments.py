@@ -127,7 +127,9 @@ def build_decisions(
         dates[:, k], kept[:, k] = day, alive
         valid[:, k] = day + rng.integers(365, 731, m)
         late = rng.random(m) < LATE_RENEWAL_SHARE
-        day = np.where(late, valid[:, k] + rng.integers(5, 61, m), valid[:, k] - rng.integers(0, 21, m))
+        day = np.where(
+            late, valid[:, k] + rng.integers(5, 61, m), valid[:, k] - rng.integers(0, 21, m)
+        )
         alive &= valid[:, k] < last_day  # renew only while the client still buys on credit
 
     row, col = np.nonzero(kept)

@@ -19,7 +19,7 @@ from kam.generator.timeline import Period
 
 #: Spread of document values around the client's typical order (log sd).
 DOC_VALUE_SIGMA = 0.45
-RETURN_SHARE = 0.012  # share of documents that are returns (single-line, negative)
+RETURN_SHARE = 0.022  # documents that are returns (1-2 lines, negative): ~1 % of lines
 MAX_LINES = 6
 
 
@@ -115,7 +115,9 @@ def build_ledger(
     client = cells // months
     d_lo, d_hi = lo.ravel()[cells], hi.ravel()[cells]
     date = _weekday_shift(rng.integers(d_lo, d_hi + 1), d_lo, d_hi)
-    order = np.lexsort((date, client))  # chronological within each client
+    # Chronological within each client.  Cells are already client- and month-ordered, so only
+    # the days inside a month are shuffled: a stable sort of nearly sorted keys is cheap.
+    order = np.argsort(client * 1_000_000 + date, kind="stable")
     client, date, cells = client[order], date[order], cells[order]
     n_docs = len(client)
 
@@ -126,12 +128,12 @@ def build_ledger(
     is_return = (rng.random(n_docs) < RETURN_SHARE) & ~first_of_client
     value = np.where(is_return, value * 0.3, value)
     n_lines = 1 + rng.binomial(MAX_LINES - 1, chunk.extra_line_p[client])
-    n_lines = np.where(is_return, 1, n_lines)
+    n_lines = np.where(is_return, 1 + (rng.random(n_docs) < 0.3), n_lines)
 
     terms = np.where(date >= chunk.deferred_from[client], chunk.terms[client], 0)
     resp = chunk.responsible[client]
-    employee = np.where(resp >= 0, resp, staff.sales_idx[rng.integers(0, len(staff.sales_idx),
-                                                                      n_docs)])  # fmt: skip
+    fallback = staff.sales_idx[rng.integers(0, len(staff.sales_idx), n_docs)]
+    employee = np.where(resp >= 0, resp, fallback)
 
     # --- lines ----------------------------------------------------------------------------------
     line_doc = np.repeat(np.arange(n_docs), n_lines)
@@ -160,10 +162,13 @@ def build_ledger(
     unit = np.maximum(np.round(list_price * (1.0 - chunk.discount[line_client])), 1)
     quantity = np.maximum(1, np.round(target * 100 / unit)).astype(np.int64)
     amount = quantity * unit.astype(np.int64)
-    unit_cost = list_price * (1.0 - GROUP_MARGINS[group]) * rng.lognormal(0.0, 0.04, n_total)
+    # Purchase prices vary +-4 % around list price minus the group margin.
+    unit_cost = list_price * (1.0 - GROUP_MARGINS[group]) * (0.96 + 0.08 * rng.random(n_total))
     cost = np.round(quantity * unit_cost).astype(np.int64)
-    sign = np.where(is_return[line_doc], -1, 1)
-    quantity, amount, cost = quantity * sign, amount * sign, cost * sign
+    returned = np.flatnonzero(is_return[line_doc])
+    quantity[returned] *= -1
+    amount[returned] *= -1
+    cost[returned] *= -1
 
     doc_total = np.bincount(line_doc, amount, n_docs).astype(np.int64)
     recent = date[line_doc] > period.end - 365

@@ -141,3 +141,33 @@ FORMATS: dict[str, FileFormat] = {
 def normalise_header(text: str) -> str:
     """Headers match case-insensitively, ignoring surrounding/repeated spaces, BOM and ё/е."""
     return " ".join(text.replace("\ufeff", "").replace("ё", "е").replace("Ё", "Е").split()).lower()
+
+
+# Russian names a 1C/HR export uses for departments and roles, besides the codes and the
+# app's own labels (which follow the translation catalogue).
+DEPARTMENT_ALIASES = {
+    "отдел по работе с ключевыми клиентами": "key_accounts",
+    "отдел ключевых клиентов": "key_accounts",
+    "ключевые клиенты": "key_accounts",
+    "отдел привлечения клиентов": "acquisition",
+    "привлечение клиентов": "acquisition",
+    "привлечение": "acquisition",
+    "отдел продаж": "sales",
+    "продажи": "sales",
+    "кредитный комитет": "credit_committee",
+    "руководство": "management",
+    "дирекция": "management",
+}
+ROLE_ALIASES = {
+    "директор по продажам": "director",
+    "коммерческий директор": "director",
+    "руководитель отдела по работе с ключевыми клиентами": "key_account_head",
+    "руководитель отдела ключевых клиентов": "key_account_head",
+    "менеджер по работе с ключевыми клиентами": "key_account_manager",
+    "менеджер по ключевым клиентам": "key_account_manager",
+    "торговый представитель": "sales_rep",
+    "член кредитного комитета": "credit_committee_member",
+    "аналитик": "analyst",
+    "аудитор": "auditor",
+    "внутренний аудитор": "auditor",
+}

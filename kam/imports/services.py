@@ -206,6 +206,7 @@ def _run(report: ImportReport, source: TableSource, headers: HeaderMap, path: Pa
             with connection.cursor() as cursor:
                 cursor.execute("DROP TABLE IF EXISTS kam_import_stage")
                 cursor.execute("DROP TABLE IF EXISTS kam_import_affected")
+                cursor.execute("DROP TABLE IF EXISTS kam_import_affected_docs")
 
 
 def _sorted_errors(frames: list[pl.DataFrame], columns: Any, headers: HeaderMap

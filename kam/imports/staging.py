@@ -93,8 +93,9 @@ class Stage:
         """Append rows (``_line`` and this stage's columns); ``bad_lines`` had cell errors."""
         if frame.is_empty():
             return
-        bad = pl.col("_line").is_in(bad_lines.implode()) if bad_lines is not None else False
-        frame = frame.select("_line", pl.lit(bad).cast(pl.Int64).alias("_bad"), *self.names)
+        bad = (pl.col("_line").is_in(bad_lines.implode()) if bad_lines is not None
+               else pl.lit(False))
+        frame = frame.select("_line", bad.cast(pl.Int64).alias("_bad"), *self.names)
         if is_postgres():
             data = frame.write_csv(include_header=False, date_format="%Y-%m-%d", null_value="")
             sql = f"COPY {STAGE} (_line, _bad, {', '.join(self.names)}) FROM STDIN (FORMAT csv)"

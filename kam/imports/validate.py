@@ -13,7 +13,13 @@ from dataclasses import dataclass, field
 import polars as pl
 from django.utils.translation import gettext as _
 
-from kam.imports.formats import Column, FileFormat, normalise_header
+from kam.imports.formats import (
+    DEPARTMENT_ALIASES,
+    ROLE_ALIASES,
+    Column,
+    FileFormat,
+    normalise_header,
+)
 from kam.organization.choices import DepartmentKind, Role
 
 ERROR_SCHEMA = {"line": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
@@ -21,6 +27,7 @@ ERROR_SCHEMA = {"line": pl.Int64, "column": pl.String, "value": pl.String, "reas
 _DATE_SHAPE = r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\d{1,2}\.\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
 _NUMBER_SHAPE = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _EUROPEAN = r"^[+-]?\d{1,3}(\.\d{3})+,\d+$"
+_US_GROUPED = r"^[+-]?\d{1,3}((,\d{3}){2,}(\.\d+)?|(,\d{3})+\.\d+)$"
 _MAX_ABS = {"money": 1e15, "quantity": 1e14, "int": 2_000_000_000}
 
 
@@ -71,16 +78,21 @@ def _error_frame(frame: pl.DataFrame, condition: pl.Expr, header: str, value: pl
 
 
 def _number_text(raw: pl.Expr) -> pl.Expr:
-    """'1 234,50' / '1.234,50' / '1,234.50' / '1234.5' → '1234.50'-style text Polars can cast."""
+    """'1 234,50' / '1.234,50' / '1,234,567.5' / '1234.5' → text Polars can cast.
+
+    A single comma is a decimal comma (1C, Russian Excel); commas are thousands separators
+    only in full groups with a decimal point or in two or more groups. Anything else
+    stays as it is and fails the cast.
+    """
     compact = raw.str.replace_all(r"[\s\u00a0\u202f']", "")
-    has_dot = compact.str.contains(".", literal=True)
-    commas = compact.str.count_matches(",", literal=True)
     return (
         pl.when(compact.str.contains(_EUROPEAN))
         .then(compact.str.replace_all(".", "", literal=True).str.replace(",", ".", literal=True))
-        .when(has_dot | (commas > 1))
+        .when(compact.str.contains(_US_GROUPED))
         .then(compact.str.replace_all(",", "", literal=True))
-        .otherwise(compact.str.replace(",", ".", literal=True))
+        .when(compact.str.contains(r"^[+-]?\d*,\d+$"))
+        .then(compact.str.replace(",", ".", literal=True))
+        .otherwise(compact)
     )
 
 
@@ -88,7 +100,7 @@ def department_lookup() -> dict[str, str]:
     """Department codes and their labels in both languages → code."""
     from django.utils import translation
 
-    lookup: dict[str, str] = {}
+    lookup: dict[str, str] = dict(DEPARTMENT_ALIASES)
     for kind in DepartmentKind:
         lookup[kind.value] = kind.value
         for language in ("en", "ru"):
@@ -101,7 +113,7 @@ def role_lookup() -> dict[str, str]:
     """Role codes and their labels in both languages → code."""
     from django.utils import translation
 
-    lookup: dict[str, str] = {}
+    lookup: dict[str, str] = dict(ROLE_ALIASES)
     for role in Role:
         lookup[role.value] = role.value
         for language in ("en", "ru"):
@@ -194,6 +206,8 @@ def _validate_number(column: Column, raw: pl.Expr, header: str, batch: pl.DataFr
             reason = (_("must not be negative") if column.minimum == 0
                       else _("must be at least %(min)s") % {"min": _format_minimum(column.minimum)})
         errors.append(_error_frame(batch, ok & below, header, raw, reason))
+    # Bad cells stage as null: they must not reach a typed database column.
+    number = pl.when(ok & (number.abs() <= limit)).then(number)
     if column.type == "int":
         errors.append(_error_frame(batch, ok & (number != number.floor()), header, raw,
                                    _("must be a whole number")))

@@ -82,8 +82,12 @@ class Writer:
     def __init__(self, headers: HeaderMap, stage: Stage):
         self.headers = headers
         self.stage = stage
-        self.present = set(stage.names)
         self.notices: list[str] = []
+
+    @property
+    def present(self) -> set[str]:
+        """The fields this file carries (and those derived from them)."""
+        return set(self.stage.names)
 
     @property
     def table(self) -> str:
@@ -375,7 +379,6 @@ class SalesWriter(Writer):
         if "line_no" not in self.present:
             # Without a line-number column, lines are numbered in file order per document.
             self.stage.add_column(Column("line_no", "int", ()))
-            self.present.add("line_no")
             self._number_lines()
             self.notices.append(_("No line-number column: lines are numbered in file order "
                                   "within each document."))
@@ -404,8 +407,9 @@ class SalesWriter(Writer):
                 "employee_code", self.header("employee_code"), table(Employee), "code",
                 _("no employee with this code has been imported"),
             ))
-        terms = "COALESCE(s.payment_terms_days, 0)"
-        first_terms = "COALESCE(f.payment_terms_days, 0)"
+        has_terms = "payment_terms_days" in self.present
+        terms = "COALESCE(s.payment_terms_days, 0)" if has_terms else "0"
+        first_terms = "COALESCE(f.payment_terms_days, 0)" if has_terms else "0"
         errors.append(fetch_errors(
             f"""
             SELECT s._line,
@@ -441,31 +445,42 @@ class SalesWriter(Writer):
         return errors
 
     def merge(self, *, batch_id: int, now: dt.datetime) -> None:
-        execute("DROP TABLE IF EXISTS kam_import_affected")
-        pk = "PRIMARY KEY (client_id, month)"
-        if is_postgres():
-            execute(f"CREATE TEMP TABLE kam_import_affected (client_id bigint, month date, {pk}) "
-                    "ON COMMIT DROP")
-        else:
-            execute(f"CREATE TEMP TABLE kam_import_affected (client_id INTEGER, month TEXT, {pk})")
-        # Months a changed line leaves must be rebuilt as well as those it enters.
+        # Only what actually changes is rebuilt: the months a changed line leaves and enters,
+        # and the documents it belongs to. Re-importing the same file rebuilds nothing.
+        for name, columns in (("kam_import_affected", "client_id, month"),
+                              ("kam_import_affected_docs", "doc_no")):
+            execute(f"DROP TABLE IF EXISTS {name}")
+            if is_postgres():
+                types = "client_id bigint, month date" if name.endswith("affected") \
+                    else "doc_no text"
+                execute(f"CREATE TEMP TABLE {name} ({types}, PRIMARY KEY ({columns})) "
+                        "ON COMMIT DROP")
+            else:
+                execute(f"CREATE TEMP TABLE {name} ({columns}, PRIMARY KEY ({columns}))")
+        changed = self._changed_sql()
+        source = f"FROM {STAGE} s {self.joins()} LEFT JOIN {self.table} t ON {self._key_join()}"
         execute(
             f"""
             INSERT INTO kam_import_affected (client_id, month)
-            SELECT DISTINCT t.client_id, t.month FROM {STAGE} s
-            JOIN {self.table} t ON t.doc_no = s.doc_no AND t.line_no = s.line_no
-            WHERE TRUE ON CONFLICT DO NOTHING
+            SELECT DISTINCT t.client_id, t.month {source}
+            WHERE t.id IS NOT NULL AND ({changed}) ON CONFLICT DO NOTHING
+            """
+        )
+        execute(
+            f"""
+            INSERT INTO kam_import_affected (client_id, month)
+            SELECT DISTINCT c.id, s.month {source}
+            WHERE t.id IS NULL OR ({changed}) ON CONFLICT DO NOTHING
+            """
+        )
+        execute(
+            f"""
+            INSERT INTO kam_import_affected_docs (doc_no)
+            SELECT DISTINCT s.doc_no {source}
+            WHERE t.id IS NULL OR ({changed}) ON CONFLICT DO NOTHING
             """
         )
         super().merge(batch_id=batch_id, now=now)
-        execute(
-            f"""
-            INSERT INTO kam_import_affected (client_id, month)
-            SELECT DISTINCT c.id, s.month FROM {STAGE} s JOIN {table(Client)} c
-              ON c.code = s.client_code
-            WHERE TRUE ON CONFLICT DO NOTHING
-            """
-        )
 
     def after_merge(self, *, now: dt.datetime) -> None:
         lines = self.table
@@ -478,7 +493,7 @@ class SalesWriter(Writer):
             SELECT l.doc_no, MIN(l.date), MIN(l.client_id), MAX(l.payment_terms_days), {due},
                    MIN(l.employee_id), SUM(l.amount), SUM(l.cost), COUNT(*)
             FROM {lines} l
-            WHERE l.doc_no IN (SELECT DISTINCT doc_no FROM {STAGE})
+            WHERE l.doc_no IN (SELECT doc_no FROM kam_import_affected_docs)
             GROUP BY l.doc_no
             ON CONFLICT (doc_no) DO UPDATE SET
                 date = excluded.date, client_id = excluded.client_id,
@@ -508,6 +523,7 @@ class SalesWriter(Writer):
             """
         )
         execute("DROP TABLE IF EXISTS kam_import_affected")
+        execute("DROP TABLE IF EXISTS kam_import_affected_docs")
 
 
 class PaymentsWriter(Writer):

@@ -1,0 +1,89 @@
+"""The demo company: generated files, imported, with a login for every role."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from kam.imports.services import ImportReport, import_file
+from kam.organization.choices import Role
+from kam.organization.models import Employee
+from kam.organization.services import employee_user_sync_role
+
+DEMO_PASSWORD = "kam-demo-2026"
+IMPORT_ORDER = ["employees", "clients", "sales", "payments", "credit_decisions"]
+# A short, memorable login per role (the first employee holding it), besides the codes.
+ROLE_LOGINS = {
+    Role.DIRECTOR: "director",
+    Role.KEY_ACCOUNT_HEAD: "kahead",
+    Role.KEY_ACCOUNT_MANAGER: "kam",
+    Role.SALES_REP: "sales",
+    Role.CREDIT_COMMITTEE_MEMBER: "credit",
+    Role.ANALYST: "analyst",
+    Role.AUDITOR: "auditor",
+}
+
+
+def demo_files(out: Path, *, clients: int, years: int, seed: int, end: dt.date
+               ) -> dict[str, Any]:
+    """Generate the demo files into ``out`` unless the same ones are already there."""
+    from kam.generator.company import generate_company
+
+    stamp = out / "generated.json"
+    wanted = {"clients": clients, "years": years, "seed": seed, "end": end.isoformat()}
+    if stamp.exists():
+        try:
+            if json.loads(stamp.read_text())["params"] == wanted:
+                return dict(json.loads(stamp.read_text())["figures"])
+        except (ValueError, KeyError):
+            pass
+    out.mkdir(parents=True, exist_ok=True)
+    figures = generate_company(out, clients=clients, years=years, seed=seed, end=end)
+    stamp.write_text(json.dumps({"params": wanted, "figures": figures}, default=str))
+    return dict(figures)
+
+
+def demo_import(out: Path) -> list[ImportReport]:
+    """Import the five files in order; stop at the first rejected one."""
+    reports = []
+    for kind in IMPORT_ORDER:
+        report = import_file(kind=kind, path=out / f"{kind}.csv")
+        reports.append(report)
+        if not report.ok:
+            break
+    return reports
+
+
+@transaction.atomic
+def demo_users() -> list[tuple[str, str, str]]:
+    """A user for every employee (login = code) and a short login per role.
+
+    Returns (login, role label, employee name) for the roles' short logins.
+    """
+    User = get_user_model()
+    logins: list[tuple[str, str, str]] = []
+    taken: set[str] = set()
+    for employee in Employee.objects.select_related("user").order_by("code"):
+        short = ROLE_LOGINS.get(Role(employee.role)) if employee.role else None
+        username = short if short and short not in taken else employee.code.lower()
+        if employee.user is None:
+            user, _created = User.objects.get_or_create(username=username)
+            user.first_name, _sep, user.last_name = employee.name.partition(" ")
+            user.email = employee.email
+            user.set_password(DEMO_PASSWORD)
+            user.is_staff = employee.role in (Role.DIRECTOR, Role.ANALYST, Role.AUDITOR)
+            user.is_superuser = employee.role == Role.DIRECTOR
+            user.save()
+            employee.user = user
+            employee.save(update_fields=["user"])
+        employee_user_sync_role(employee=employee)
+        if short and short not in taken:
+            taken.add(short)
+            logins.append((employee.user.get_username(), str(Role(employee.role).label),
+                           employee.name))
+    return logins
