@@ -8,8 +8,6 @@ from django.utils.translation import gettext_lazy as _
 
 from kam.clients.choices import ClientStatus
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
-
 
 class HoldingGroup(models.Model):
     """Clients that belong to one owner; assessed together where it matters."""
@@ -44,7 +42,12 @@ class Client(models.Model):
     )
     employees = models.PositiveIntegerField(_("number of employees"), null=True, blank=True)
     annual_revenue = models.DecimalField(
-        _("annual revenue"), null=True, blank=True, validators=[MinValueValidator(0)], **MONEY
+        _("annual revenue"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        max_digits=18,
+        decimal_places=2,
     )
     purchase_potential = models.DecimalField(
         _("purchase potential"),
@@ -52,7 +55,8 @@ class Client(models.Model):
         blank=True,
         validators=[MinValueValidator(0)],
         help_text=_("Estimated annual purchases of our kind of goods from all suppliers."),
-        **MONEY,
+        max_digits=18,
+        decimal_places=2,
     )
     responsible = models.ForeignKey(
         "organization.Employee",

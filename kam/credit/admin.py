@@ -9,7 +9,13 @@ class CreditDecisionAdmin(admin.ModelAdmin):
     """Decisions are immutable once recorded: viewable here, made by import or the committee."""
 
     list_display = [
-        "decision_no", "client", "date", "credit_limit", "max_terms_days", "valid_until", "source"
+        "decision_no",
+        "client",
+        "date",
+        "credit_limit",
+        "max_terms_days",
+        "valid_until",
+        "source",
     ]
     list_filter = ["source"]
     search_fields = ["decision_no", "client__code", "client__name"]

@@ -6,8 +6,6 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
-
 
 class CreditDecisionSource(models.TextChoices):
     IMPORTED = "imported", _("Imported")
@@ -25,7 +23,7 @@ class CreditDecision(models.Model):
         related_name="credit_decisions",
     )
     date = models.DateField(_("date"))
-    credit_limit = models.DecimalField(_("credit limit"), **MONEY)
+    credit_limit = models.DecimalField(_("credit limit"), max_digits=18, decimal_places=2)
     max_terms_days = models.PositiveIntegerField(_("maximum payment terms, days"))
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     source = models.CharField(

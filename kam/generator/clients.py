@@ -14,10 +14,12 @@ import numpy as np
 from kam.generator import names as nm
 from kam.generator.reference import (
     CHURNED,
+    DECLINING,
     DEFAULTER,
     DEFERRED_TERMS,
     DEFERRED_TERMS_P,
     GROUP_MARGINS,
+    GROWING,
     HIDDEN,
     INDUSTRIES,
     INDUSTRY_WEIGHTS,
@@ -42,16 +44,17 @@ LEVEL_SPREAD = 1.5
 DOCS_PER_MONTH = 0.82
 NEVER = -1e9  # a trend bend so far in the past that it never applies
 
-# Per segment: mean and sd of the size score, mean lines per document, probability of paying
-# upfront, month-to-month noise (sd of log demand) and the range of the client's discount.
+# Per segment, rows in SEGMENTS order: size score (mean, sd), chance of each extra line on a
+# document (1 + Binomial(5, p) lines), chance of paying upfront, month-to-month demand noise (sd
+# of log demand), discount range and how many product groups the client buys (min, max).
 _SIZE = np.array([[2.3, 0.4], [0.8, 0.5], [0.2, 0.9], [0.0, 0.9], [0.3, 0.9], [0.0, 0.9],
                   [0.0, 0.9], [-1.2, 0.7]])  # fmt: skip
 _EXTRA_LINE_P = np.array([0.62, 0.5, 0.36, 0.34, 0.32, 0.32, 0.3, 0.12])
 _UPFRONT_P = np.array([0.10, 0.30, 0.40, 0.45, 0.45, 0.50, 0.60, 0.70])
 _NOISE = np.array([0.12, 0.12, 0.25, 0.22, 0.25, 0.25, 0.30, 0.55])
-_DISCOUNT = np.array([[0.04, 0.09], [0.0, 0.015], [0.01, 0.05], [0.01, 0.05], [0.01, 0.05],
+_DISCOUNT = np.array([[0.04, 0.09], [0.0, 0.01], [0.01, 0.05], [0.01, 0.05], [0.01, 0.05],
                       [0.01, 0.05], [0.01, 0.05], [0.0, 0.01]])  # fmt: skip
-_GROUPS = np.array([[5, 8], [4, 6], [2, 5], [2, 5], [2, 5], [2, 4], [1, 3], [1, 2]])
+_GROUPS = np.array([[5, 8], [4, 5], [2, 5], [2, 5], [2, 5], [2, 4], [1, 3], [1, 2]])
 #: Legal-form probabilities (ООО, АО, ПАО, ИП) for key, hidden, small and everyone else.
 _FORMS = {
     KEY: [0.45, 0.4, 0.15, 0.0],
@@ -138,8 +141,8 @@ def draw_clients(
     level = MEDIAN_LEVEL * np.exp(LEVEL_SPREAD * size)
     growth = rng.normal(0.0, 0.04, n)
     growth = np.where(seg == KEY, rng.normal(0.03, 0.03, n), growth)
-    growth = np.where(seg == 2, 0.2 + 0.3 * u[:, 0], growth)  # growing: +22..+65 % a year
-    growth = np.where(seg == 4, -0.15 - 0.2 * u[:, 0], growth)  # declining
+    growth = np.where(seg == GROWING, 0.2 + 0.3 * u[:, 0], growth)  # +22..+65 % a year
+    growth = np.where(seg == DECLINING, -0.15 - 0.2 * u[:, 0], growth)  # -14..-30 % a year
     growth = np.where(seg == CHURNED, rng.normal(-0.1, 0.1, n), growth)
     growth = np.where(seg == SMALL, rng.normal(0.0, 0.1, n), growth)
     # Hidden potential: flat, modest buying, then a rise over the last 12-18 months.
@@ -166,7 +169,7 @@ def draw_clients(
     rank = np.argsort(np.argsort(-keys, axis=1), axis=1)
     weights = rng.exponential(1.0, keys.shape) * (rank < k_groups[:, None])
     # ... and buys more of the high-margin groups it takes.
-    weights *= np.where(seg == HIDDEN, 1.0, 0.0)[:, None] * GROUP_MARGINS[None, :] * 4 + 1.0
+    weights *= np.where(seg == HIDDEN, 1.0, 0.0)[:, None] * GROUP_MARGINS[None, :] * 10 + 1.0
     group_cum = np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)
 
     lo_d, hi_d = _DISCOUNT[seg, 0], _DISCOUNT[seg, 1]
@@ -260,7 +263,7 @@ def _form_groups(
     sizes = rng.choice(_GROUP_SIZES, max(1, len(members)), p=_GROUP_SIZE_P)
     bounds = np.cumsum(sizes)
     bounds = bounds[bounds <= len(members)]
-    if len(bounds) and bounds[-1] < len(members) - 1:
+    if len(members) - (bounds[-1] if len(bounds) else 0) >= 2:
         bounds = np.append(bounds, len(members))  # the remainder forms one more group
     start = 0
     for g, stop in enumerate(bounds):

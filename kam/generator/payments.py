@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from kam.generator.clients import ClientChunk
-from kam.generator.reference import DEFAULTER, LATE, ON_TIME
+from kam.generator.reference import DEFAULTER, ON_TIME
 from kam.generator.sales import Ledger
 from kam.generator.timeline import DAYS_PER_YEAR, Period
 
@@ -69,8 +69,9 @@ def build_payments(
     never = (behaviour == DEFAULTER) & (rng.random(n) < 0.2)
     keep = ~never & (paid <= period.end)  # recent invoices may still be open at ``end``
 
-    split = keep & (rng.random(n) < SPLIT_SHARE)
-    first_part = np.where(split, np.round(total * rng.uniform(0.3, 0.7, n)).astype(np.int64), total)
+    split = keep & (rng.random(n) < SPLIT_SHARE) & (total >= 100_00)  # from 100 roubles up
+    share = rng.uniform(0.3, 0.7, n)
+    first_part = np.where(split, np.clip(np.round(total * share), 1, total - 1), total)
     second_date = paid + rng.integers(3, 31, n)
     second = split & (second_date <= period.end)
 
@@ -148,6 +149,3 @@ def build_decisions(
         deferred=deferred,
         has_decision=has_decision,
     )
-
-
-__all__ = ["LATE", "Decisions", "Payments", "build_decisions", "build_payments"]

@@ -8,6 +8,7 @@ is kept in integer kopecks so documents, lines and payments add up exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -30,7 +31,7 @@ class Catalog:
     list_price: np.ndarray
     codes: list[str]
 
-    @property
+    @cached_property
     def code_dtype(self) -> pl.Enum:
         """Polars enum of product codes (lines store the product number)."""
         return pl.Enum(self.codes)
@@ -40,8 +41,11 @@ def build_catalog(rng: np.random.Generator) -> Catalog:
     """Draw list prices around each group's median; codes look like ``P03-0042``."""
     groups = np.repeat(np.arange(len(GROUP_PRICES)), PRODUCTS_PER_GROUP)
     price = GROUP_PRICES[groups] * rng.lognormal(0.0, 0.6, len(groups))
-    codes = [f"P{g + 1:02d}-{i + 1:04d}" for g in range(len(GROUP_PRICES))
-             for i in range(PRODUCTS_PER_GROUP)]  # fmt: skip
+    codes = [
+        f"P{g + 1:02d}-{i + 1:04d}"
+        for g in range(len(GROUP_PRICES))
+        for i in range(PRODUCTS_PER_GROUP)
+    ]
     return Catalog(np.maximum(np.round(price * 100), 100).astype(np.int64), codes)
 
 
@@ -154,9 +158,8 @@ def build_ledger(
     pick = np.searchsorted(offset_cum, line_client + rng.random(n_total), side="right")
     group = pick - line_client * n_groups
     # Popularity inside a group is skewed towards the first products (u**2).
-    product = group * PRODUCTS_PER_GROUP + (PRODUCTS_PER_GROUP * rng.random(n_total) ** 2).astype(
-        np.int64
-    )
+    popular = (PRODUCTS_PER_GROUP * rng.random(n_total) ** 2).astype(np.int64)
+    product = group * PRODUCTS_PER_GROUP + popular
 
     list_price = catalog.list_price[product]
     unit = np.maximum(np.round(list_price * (1.0 - chunk.discount[line_client])), 1)
@@ -170,6 +173,7 @@ def build_ledger(
     amount[returned] *= -1
     cost[returned] *= -1
 
+    # bincount sums in float64, exact for integer kopecks below 2**53 (~90 trillion roubles).
     doc_total = np.bincount(line_doc, amount, n_docs).astype(np.int64)
     recent = date[line_doc] > period.end - 365
     trailing = np.bincount(line_client, np.where(recent, amount, 0), n) / 100

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -24,7 +25,7 @@ class Staff:
     acquisition_idx: np.ndarray
     sales_idx: np.ndarray
 
-    @property
+    @cached_property
     def code_dtype(self) -> pl.Enum:
         """Polars enum of employee codes: lines store a u32 position and print the code."""
         return pl.Enum(self.codes)

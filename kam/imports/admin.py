@@ -9,7 +9,14 @@ class ImportBatchAdmin(admin.ModelAdmin):
     """History only: imports are made with `kam import` or the imports page, never edited."""
 
     list_display = [
-        "started_at", "kind", "file_name", "actor_label", "rows", "created", "updated", "unchanged"
+        "started_at",
+        "kind",
+        "file_name",
+        "actor_label",
+        "rows",
+        "created",
+        "updated",
+        "unchanged",
     ]
     list_filter = ["kind"]
     search_fields = ["file_name", "actor_label", "file_sha256"]

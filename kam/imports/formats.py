@@ -106,7 +106,9 @@ PAYMENTS = FileFormat(
     columns=(
         _code("doc_no", "Номер", "Номер документа", required=True),
         Column("date", "date", ("Дата", "Дата документа"), required=True),
-        _code("client_code", "Контрагент (код)", "Код контрагента", "Плательщик (код)", required=True),
+        _code(
+            "client_code", "Контрагент (код)", "Код контрагента", "Плательщик (код)", required=True
+        ),
         Column("amount", "money", ("Сумма",), required=True, minimum=0, exclusive_minimum=True),
         _code("invoice_doc_no", "Документ продажи", "Документ расчетов", "Счет"),
     ),

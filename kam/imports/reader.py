@@ -64,7 +64,9 @@ def sniff(path: Path) -> TableSource:
         head = handle.read(_SNIFF_BYTES)
     if head.startswith(b"PK\x03\x04"):
         return _sniff_xlsx(path)
-    if head.startswith((b"\xd0\xcf\x11\xe0", b"%PDF", b"\x89PNG", b"\x1f\x8b", b"GIF8", b"\xff\xd8")):
+    if head.startswith(
+        (b"\xd0\xcf\x11\xe0", b"%PDF", b"\x89PNG", b"\x1f\x8b", b"GIF8", b"\xff\xd8")
+    ):
         raise NotATable("the file is a binary document, not a CSV table or an XLSX workbook")
     if b"\x00" in head:
         raise NotATable("the file contains binary data, not text")
@@ -80,7 +82,9 @@ def sniff(path: Path) -> TableSource:
     headers = [h.strip() for h in headers]
     if not any(headers):
         raise NotATable("the header line has no column names")
-    return TableSource(path=path, format="csv", encoding=encoding, delimiter=delimiter, headers=headers)
+    return TableSource(
+        path=path, format="csv", encoding=encoding, delimiter=delimiter, headers=headers
+    )
 
 
 def _detect_encoding(path: Path, head: bytes) -> str:
@@ -116,7 +120,9 @@ def _sniff_xlsx(path: Path) -> TableSource:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise NotATable(f"the file is a ZIP archive but not a readable XLSX workbook ({exc})") from exc
+        raise NotATable(
+            f"the file is a ZIP archive but not a readable XLSX workbook ({exc})"
+        ) from exc
     except Exception as exc:  # openpyxl raises its own InvalidFileException and others
         raise NotATable(f"the XLSX workbook cannot be read ({exc})") from exc
     try:
@@ -129,7 +135,9 @@ def _sniff_xlsx(path: Path) -> TableSource:
                 while cells and not cells[-1]:
                     cells.pop()
                 headers = [(c or "").strip() for c in cells]
-                return TableSource(path=path, format="xlsx", headers=headers, header_line=row_number)
+                return TableSource(
+                    path=path, format="xlsx", headers=headers, header_line=row_number
+                )
         raise NotATable("the worksheet is empty")
     finally:
         workbook.close()
@@ -160,8 +168,9 @@ def count_lines(path: Path) -> int:
     return count
 
 
-def iter_batches(source: TableSource, *, exact: bool = False, batch_rows: int = BATCH_ROWS
-                 ) -> Iterator[pl.DataFrame]:
+def iter_batches(
+    source: TableSource, *, exact: bool = False, batch_rows: int = BATCH_ROWS
+) -> Iterator[pl.DataFrame]:
     """Yield the data rows of ``source`` as frames of text; blank rows are skipped.
 
     Raises RaggedRows from the fast path when only the exact reader can place a row.
@@ -222,13 +231,14 @@ def _csv_fast_batches(source: TableSource, batch_rows: int) -> Iterator[pl.DataF
                 if batch.is_empty():
                     continue
                 if batch.select(
-                    pl.any_horizontal([pl.col(c).str.contains("\n", literal=True) for c in columns])
-                    .any()
+                    pl.any_horizontal(
+                        [pl.col(c).str.contains("\n", literal=True) for c in columns]
+                    ).any()
                 ).item():
                     raise RaggedRows("a quoted value spans lines")
-                batch = batch.with_columns(
-                    (pl.col("_row").cast(pl.Int64) + 2).alias("_line")
-                ).drop("_row")
+                batch = batch.with_columns((pl.col("_row").cast(pl.Int64) + 2).alias("_line")).drop(
+                    "_row"
+                )
                 batch = _drop_blank(batch, columns)
                 if not batch.is_empty():
                     yield batch
@@ -277,8 +287,9 @@ def _csv_exact_batches(source: TableSource, batch_rows: int) -> Iterator[pl.Data
             yield _exact_frame(columns, rows, lines, extras)
 
 
-def _exact_frame(columns: list[str], rows: list[list[str | None]], lines: list[int],
-                 extras: list[int]) -> pl.DataFrame:
+def _exact_frame(
+    columns: list[str], rows: list[list[str | None]], lines: list[int], extras: list[int]
+) -> pl.DataFrame:
     frame = _frame(columns, rows, lines).with_columns(pl.Series("_extra", extras, pl.Int64))
     stripped = [pl.col(c).str.strip_chars() for c in columns]
     return frame.with_columns(

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import polars as pl
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -93,16 +93,24 @@ def import_file(
     try:
         source = sniff(path)
     except NotATable as exc:
-        report.errors = [{"line": 1, "column": "", "value": "",
-                          "reason": _("not a CSV table or an XLSX workbook: %(why)s")
-                          % {"why": exc}}]
+        report.errors = [
+            {
+                "line": 1,
+                "column": "",
+                "value": "",
+                "reason": _("not a CSV table or an XLSX workbook: %(why)s") % {"why": exc},
+            }
+        ]
         report.seconds = time.perf_counter() - started
         return report
     report.file_format = source.description
     fmt = FORMATS[kind]
     headers = map_headers(fmt, source.headers)
-    report.notices += [_("column “%(name)s” is not used by %(kind)s files and was ignored")
-                       % {"name": h, "kind": kind} for h in headers.unknown]
+    report.notices += [
+        _("column “%(name)s” is not used by %(kind)s files and was ignored")
+        % {"name": h, "kind": kind}
+        for h in headers.unknown
+    ]
     header_errors = _header_errors(headers, source)
     if header_errors:
         report.errors = header_errors
@@ -111,8 +119,13 @@ def import_file(
     try:
         _run(report, source, headers, path, user, started_at, progress, exact=False)
     except RaggedRows:
-        fresh = ImportReport(kind=kind, file_name=report.file_name, dry_run=dry_run,
-                             file_format=report.file_format, notices=report.notices)
+        fresh = ImportReport(
+            kind=kind,
+            file_name=report.file_name,
+            dry_run=dry_run,
+            file_format=report.file_format,
+            notices=report.notices,
+        )
         report = fresh
         _run(report, source, headers, path, user, started_at, progress, exact=True)
     report.seconds = time.perf_counter() - started
@@ -121,21 +134,37 @@ def import_file(
 
 def _header_errors(headers: HeaderMap, source: TableSource) -> list[dict[str, Any]]:
     errors = [
-        {"line": source.header_line, "column": name, "value": "",
-         "reason": _("required column is missing")}
+        {
+            "line": source.header_line,
+            "column": name,
+            "value": "",
+            "reason": _("required column is missing"),
+        }
         for name in headers.missing
     ]
     errors += [
-        {"line": source.header_line, "column": header, "value": header,
-         "reason": _("a second column for “%(field)s”") % {"field": name}}
+        {
+            "line": source.header_line,
+            "column": header,
+            "value": header,
+            "reason": _("a second column for “%(field)s”") % {"field": name},
+        }
         for header, name in headers.duplicates
     ]
     return errors
 
 
-def _run(report: ImportReport, source: TableSource, headers: HeaderMap, path: Path,
-         user: AbstractBaseUser | AnonymousUser | None, started_at: Any,
-         progress: Progress | None, *, exact: bool) -> None:
+def _run(
+    report: ImportReport,
+    source: TableSource,
+    headers: HeaderMap,
+    path: Path,
+    user: AbstractBaseUser | AnonymousUser | None,
+    started_at: Any,
+    progress: Progress | None,
+    *,
+    exact: bool,
+) -> None:
     fmt = FORMATS[report.kind]
     writer_class = WRITERS[report.kind]
     try:
@@ -171,16 +200,26 @@ def _run(report: ImportReport, source: TableSource, headers: HeaderMap, path: Pa
                 raise _Rollback
             counts = writer.count()
             report.created, report.updated, report.unchanged = (
-                counts.created, counts.updated, counts.unchanged)
+                counts.created,
+                counts.updated,
+                counts.unchanged,
+            )
             if report.dry_run:
                 raise _Rollback
             now = timezone.now()
             batch_row = ImportBatch.objects.create(
-                kind=report.kind, file_name=report.file_name, file_sha256=_sha256(path),
-                file_size=path.stat().st_size, file_format=report.file_format,
-                user=user if user is not None and user.is_authenticated else None,
-                actor_label=actor_label_for(user), started_at=started_at, finished_at=now,
-                rows=report.rows, created=counts.created, updated=counts.updated,
+                kind=report.kind,
+                file_name=report.file_name,
+                file_sha256=_sha256(path),
+                file_size=path.stat().st_size,
+                file_format=report.file_format,
+                user=user if isinstance(user, User) else None,
+                actor_label=actor_label_for(user),
+                started_at=started_at,
+                finished_at=now,
+                rows=report.rows,
+                created=counts.created,
+                updated=counts.updated,
                 unchanged=counts.unchanged,
             )
             writer.merge(batch_id=batch_row.pk, now=now)
@@ -192,11 +231,17 @@ def _run(report: ImportReport, source: TableSource, headers: HeaderMap, path: Pa
             report.batch_id = batch_row.pk
             stage.drop()
             audit_record(
-                actor=user, action="import.completed", obj=batch_row,
+                actor=user,
+                action="import.completed",
+                obj=batch_row,
                 summary=f"{report.kind} {report.file_name}: {report.rows} rows, "
-                        f"{counts.created} created, {counts.updated} updated",
-                data={"rows": report.rows, "created": counts.created,
-                      "updated": counts.updated, "unchanged": counts.unchanged},
+                f"{counts.created} created, {counts.updated} updated",
+                data={
+                    "rows": report.rows,
+                    "created": counts.created,
+                    "updated": counts.updated,
+                    "unchanged": counts.unchanged,
+                },
             )
     except _Rollback:
         pass
@@ -209,14 +254,20 @@ def _run(report: ImportReport, source: TableSource, headers: HeaderMap, path: Pa
                 cursor.execute("DROP TABLE IF EXISTS kam_import_affected_docs")
 
 
-def _sorted_errors(frames: list[pl.DataFrame], columns: Any, headers: HeaderMap
-                   ) -> list[dict[str, Any]]:
+def _sorted_errors(
+    frames: list[pl.DataFrame], columns: Any, headers: HeaderMap
+) -> list[dict[str, Any]]:
     order = {headers.header_of(c.name): i for i, c in enumerate(columns)}
-    errors = pl.concat([f.cast(ERROR_SCHEMA) for f in frames], how="vertical").unique()
-    errors = errors.with_columns(
-        pl.col("column").replace_strict(order, default=len(order), return_dtype=pl.Int64)
-        .alias("_order")
-    ).sort(["line", "_order", "reason"]).drop("_order")
+    errors = pl.concat([f.cast(ERROR_SCHEMA) for f in frames], how="vertical").unique()  # type: ignore[arg-type]
+    errors = (
+        errors.with_columns(
+            pl.col("column")
+            .replace_strict(order, default=len(order), return_dtype=pl.Int64)
+            .alias("_order")
+        )
+        .sort(["line", "_order", "reason"])
+        .drop("_order")
+    )
     return errors.to_dicts()
 
 

@@ -18,12 +18,24 @@ from kam.imports.formats import Column, FileFormat
 STAGE = "kam_import_stage"
 
 _PG_TYPES = {
-    "code": "text", "text": "text", "email": "text", "choice": "text",
-    "int": "bigint", "money": "numeric(18, 2)", "quantity": "numeric(18, 3)", "date": "date",
+    "code": "text",
+    "text": "text",
+    "email": "text",
+    "choice": "text",
+    "int": "bigint",
+    "money": "numeric(18, 2)",
+    "quantity": "numeric(18, 3)",
+    "date": "date",
 }
 _SQLITE_TYPES = {
-    "code": "TEXT", "text": "TEXT", "email": "TEXT", "choice": "TEXT",
-    "int": "INTEGER", "money": "REAL", "quantity": "REAL", "date": "TEXT",
+    "code": "TEXT",
+    "text": "TEXT",
+    "email": "TEXT",
+    "choice": "TEXT",
+    "int": "INTEGER",
+    "money": "REAL",
+    "quantity": "REAL",
+    "date": "TEXT",
 }
 
 
@@ -73,11 +85,14 @@ class Stage:
         columns = ", ".join(f"{c.name} {types[c.type]}" for c in self.columns)
         execute(f"DROP TABLE IF EXISTS {STAGE}")
         if is_postgres():
-            execute(f"CREATE TEMP TABLE {STAGE} (_line bigint PRIMARY KEY, _bad integer, "
-                    f"{columns}) ON COMMIT DROP")
+            execute(
+                f"CREATE TEMP TABLE {STAGE} (_line bigint PRIMARY KEY, _bad integer, "
+                f"{columns}) ON COMMIT DROP"
+            )
         else:
-            execute(f"CREATE TEMP TABLE {STAGE} (_line INTEGER PRIMARY KEY, _bad INTEGER, "
-                    f"{columns})")
+            execute(
+                f"CREATE TEMP TABLE {STAGE} (_line INTEGER PRIMARY KEY, _bad INTEGER, {columns})"
+            )
 
     def add_column(self, column: Column) -> None:
         types = _PG_TYPES if is_postgres() else _SQLITE_TYPES
@@ -93,8 +108,7 @@ class Stage:
         """Append rows (``_line`` and this stage's columns); ``bad_lines`` had cell errors."""
         if frame.is_empty():
             return
-        bad = (pl.col("_line").is_in(bad_lines.implode()) if bad_lines is not None
-               else pl.lit(False))
+        bad = pl.col("_line").is_in(bad_lines.implode()) if bad_lines is not None else pl.lit(False)
         frame = frame.select("_line", bad.cast(pl.Int64).alias("_bad"), *self.names)
         if is_postgres():
             data = frame.write_csv(include_header=False, date_format="%Y-%m-%d", null_value="")
@@ -120,8 +134,9 @@ class Stage:
         return int(fetch(f"SELECT COUNT(*) FROM {STAGE}")[0][0])
 
 
-def duplicate_key_errors(stage: Stage, key: Sequence[str], header: str, reason: str
-                         ) -> pl.DataFrame:
+def duplicate_key_errors(
+    stage: Stage, key: Sequence[str], header: str, reason: str
+) -> pl.DataFrame:
     """Rows whose natural key already appeared earlier in the file (the first one is kept)."""
     keys = ", ".join(key)
     shown = " || '/' || ".join(f"CAST({k} AS TEXT)" for k in key) if len(key) > 1 else key[0]
@@ -138,14 +153,20 @@ def duplicate_key_errors(stage: Stage, key: Sequence[str], header: str, reason: 
     )
 
 
-def missing_reference_errors(stage_column: str, header: str, target_table: str,
-                             target_column: str, reason: str, also_in_stage: str | None = None
-                             ) -> pl.DataFrame:
+def missing_reference_errors(
+    stage_column: str,
+    header: str,
+    target_table: str,
+    target_column: str,
+    reason: str,
+    also_in_stage: str | None = None,
+) -> pl.DataFrame:
     """Rows whose reference points to nothing (in the database, or earlier in this file)."""
     in_stage = ""
     if also_in_stage:
-        in_stage = (f"AND NOT EXISTS (SELECT 1 FROM {STAGE} s2 "
-                    f"WHERE s2.{also_in_stage} = s.{stage_column})")
+        in_stage = (
+            f"AND NOT EXISTS (SELECT 1 FROM {STAGE} s2 WHERE s2.{also_in_stage} = s.{stage_column})"
+        )
     return fetch_errors(
         f"""
         SELECT s._line, %s, s.{stage_column}, %s FROM {STAGE} s

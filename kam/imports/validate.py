@@ -24,7 +24,9 @@ from kam.organization.choices import DepartmentKind, Role
 
 ERROR_SCHEMA = {"line": pl.Int64, "column": pl.String, "value": pl.String, "reason": pl.String}
 
-_DATE_SHAPE = r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\d{1,2}\.\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+_DATE_SHAPE = (
+    r"^(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}\.\d{1,2}\.\d{4})(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"
+)
 _NUMBER_SHAPE = r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$"
 _EUROPEAN = r"^[+-]?\d{1,3}(\.\d{3})+,\d+$"
 _US_GROUPED = r"^[+-]?\d{1,3}((,\d{3}){2,}(\.\d+)?|(,\d{3})+\.\d+)$"
@@ -55,26 +57,15 @@ def map_headers(fmt: FileFormat, headers: Sequence[str]) -> HeaderMap:
     for index, header in enumerate(headers):
         if not header.strip():
             continue
-        name = lookup.get(normalise_header(header))
-        if name is None:
+        found = lookup.get(normalise_header(header))
+        if found is None:
             result.unknown.append(header)
-        elif name in result.fields:
-            result.duplicates.append((header, name))
+        elif found in result.fields:
+            result.duplicates.append((header, found))
         else:
-            result.fields[name] = index
+            result.fields[found] = index
     result.missing = [c for c in fmt.required if c not in result.fields]
     return result
-
-
-def _error_frame(frame: pl.DataFrame, condition: pl.Expr, header: str, value: pl.Expr,
-                 reason: pl.Expr | str) -> pl.DataFrame:
-    reason_expr = pl.lit(reason) if isinstance(reason, str) else reason
-    return frame.filter(condition).select(
-        pl.col("_line").alias("line"),
-        pl.lit(header).alias("column"),
-        value.cast(pl.String).alias("value"),
-        reason_expr.cast(pl.String).alias("reason"),
-    )
 
 
 def _number_text(raw: pl.Expr) -> pl.Expr:
@@ -122,119 +113,186 @@ def role_lookup() -> dict[str, str]:
     return lookup
 
 
-def validate_batch(fmt: FileFormat, headers: HeaderMap, batch: pl.DataFrame
-                   ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Typed values (one column per field present, plus ``_line``) and the batch's errors."""
-    errors: list[pl.DataFrame] = []
-    out: list[pl.Expr] = [pl.col("_line")]
-    if "_extra" in batch.columns:
-        errors.append(_error_frame(
-            batch, pl.col("_extra") > 0, "",
-            pl.col("_extra"),
-            pl.format(_("the row has {} more cell(s) than the header"), pl.col("_extra")),
-        ))
+def validate_batch(
+    fmt: FileFormat, headers: HeaderMap, batch: pl.DataFrame
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Typed values (one column per field present, plus ``_line``) and the batch's errors.
+
+    One reason per bad cell (the first check it fails). Each column is parsed once; a
+    cheap strict parse is tried first and the lenient one (decimal commas, dd.mm.yyyy,
+    spaces) only runs on batches that need it.
+    """
+    parsed: list[pl.Expr] = []
+    checks: list[tuple[str, str, pl.Expr]] = []  # (field, header, reason expression)
     for column in fmt.columns:
         if column.name not in headers.fields:
             continue
         raw = pl.col(f"c{headers.fields[column.name]}")
-        header = headers.header_of(column.name)
-        value, column_errors = _validate_column(column, raw, header, batch)
-        out.append(value.alias(column.name))
-        errors.extend(column_errors)
-    typed = batch.select(out)
-    return typed, pl.concat(errors, how="vertical") if errors else pl.DataFrame(schema=ERROR_SCHEMA)
+        parse, reason = _column_rules(column, raw, batch)
+        parsed.append(parse.alias(f"_v_{column.name}"))
+        checks.append((column.name, headers.header_of(column.name), reason))
+    frame = batch.with_columns(parsed)
+    frame = frame.with_columns([reason.alias(f"_e_{name}") for name, _header, reason in checks])
+    errors = []
+    if "_extra" in frame.columns:
+        errors.append(
+            frame.filter(pl.col("_extra") > 0).select(
+                pl.col("_line").alias("line"),
+                pl.lit("").alias("column"),
+                pl.col("_extra").cast(pl.String).alias("value"),
+                pl.format(_("the row has {} more cell(s) than the header"), pl.col("_extra")).alias(
+                    "reason"
+                ),
+            )
+        )
+    for name, header, _reason in checks:
+        errors.append(
+            frame.filter(pl.col(f"_e_{name}").is_not_null()).select(
+                pl.col("_line").alias("line"),
+                pl.lit(header).alias("column"),
+                pl.col(f"c{headers.fields[name]}").alias("value"),
+                pl.col(f"_e_{name}").alias("reason"),
+            )
+        )
+    # Bad cells stage as null: they must never reach a typed database column.
+    typed = frame.select(
+        pl.col("_line"),
+        *[
+            _typed(
+                fmt.column(name), pl.when(pl.col(f"_e_{name}").is_null()).then(pl.col(f"_v_{name}"))
+            ).alias(name)
+            for name, _header, _reason in checks
+        ],
+    )
+    all_errors = [e for e in errors if not e.is_empty()]
+    return typed, (pl.concat(all_errors) if all_errors else pl.DataFrame(schema=ERROR_SCHEMA))
 
 
-def _validate_column(column: Column, raw: pl.Expr, header: str, batch: pl.DataFrame
-                     ) -> tuple[pl.Expr, list[pl.DataFrame]]:
-    errors: list[pl.DataFrame] = []
+def _typed(column: Column, value: pl.Expr) -> pl.Expr:
+    return value.round(0).cast(pl.Int64) if column.type == "int" else value
+
+
+def _needs(batch: pl.DataFrame, raw: pl.Expr, strict: pl.Expr) -> bool:
+    """Whether any present value fails the strict parse (then the lenient one runs)."""
+    return bool(batch.select((raw.is_not_null() & strict.is_null()).any()).item())
+
+
+def _column_rules(column: Column, raw: pl.Expr, batch: pl.DataFrame) -> tuple[pl.Expr, pl.Expr]:
+    """The parsed value of a column and the reason a cell is bad (null when it is fine).
+
+    The reason expression reads the parsed value as ``_v_<name>``.
+    """
+    value = pl.col(f"_v_{column.name}")
+    rules: list[tuple[pl.Expr, str]] = []
     if column.required:
-        errors.append(_error_frame(batch, raw.is_null(), header, raw,
-                                   _("a required value is empty")))
+        rules.append((raw.is_null(), _("a required value is empty")))
     if column.type in ("code", "text", "email", "choice"):
-        errors.append(_error_frame(
-            batch, raw.str.len_chars() > column.max_length, header, raw,
-            _("longer than %(n)d characters") % {"n": column.max_length},
-        ))
+        rules.append(
+            (
+                raw.str.len_chars() > column.max_length,
+                _("longer than %(n)d characters") % {"n": column.max_length},
+            )
+        )
         if column.type == "email":
-            errors.append(_error_frame(
-                batch, raw.is_not_null() & ~raw.str.contains(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"),
-                header, raw, _("not an email address"),
-            ))
-        return raw, errors
+            rules.append(
+                (~raw.str.contains(r"^[^@\s]+@[^@\s]+\.[^@\s]+$"), _("not an email address"))
+            )
+        return raw, _first_reason(rules)
     if column.type == "date":
-        return _validate_date(raw, header, batch, errors)
-    return _validate_number(column, raw, header, batch, errors)
-
-
-def _validate_date(raw: pl.Expr, header: str, batch: pl.DataFrame, errors: list[pl.DataFrame]
-                   ) -> tuple[pl.Expr, list[pl.DataFrame]]:
-    text = raw.str.extract(_DATE_SHAPE, 1)
-    iso = text.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
-    russian = text.str.strptime(pl.Date, "%d.%m.%Y", strict=False)
-    value = pl.coalesce(iso, russian)
-    errors.append(_error_frame(
-        batch, raw.is_not_null() & text.is_null(), header, raw,
-        _("not a date (expected YYYY-MM-DD or DD.MM.YYYY)"),
-    ))
-    errors.append(_error_frame(
-        batch, text.is_not_null() & value.is_null(), header, raw, _("impossible date")
-    ))
-    errors.append(_error_frame(
-        batch, value.dt.year().is_between(1900, 2199).not_(), header, raw,
-        _("date out of range (years 1900–2199)"),
-    ))
-    return value, errors
-
-
-def _validate_number(column: Column, raw: pl.Expr, header: str, batch: pl.DataFrame,
-                     errors: list[pl.DataFrame]) -> tuple[pl.Expr, list[pl.DataFrame]]:
-    text = _number_text(raw)
-    number = pl.when(text.str.contains(_NUMBER_SHAPE)).then(text).cast(pl.Float64, strict=False)
-    bad = raw.is_not_null() & (number.is_null() | number.is_infinite() | number.is_nan())
-    errors.append(_error_frame(batch, bad, header, raw, _("not a number")))
-    ok = raw.is_not_null() & ~bad
-    limit = _MAX_ABS["int" if column.type == "int" else column.type]
-    errors.append(_error_frame(batch, ok & (number.abs() > limit), header, raw,
-                               _("the number is too large")))
-    if column.minimum is not None:
-        if column.exclusive_minimum:
-            below = number <= column.minimum
-            reason = _("must be greater than %(min)s") % {"min": _format_minimum(column.minimum)}
+        strict = raw.str.strptime(pl.Date, "%Y-%m-%d", strict=False)
+        if _needs(batch, raw, strict):
+            text = raw.str.extract(_DATE_SHAPE, 1)
+            parse = pl.coalesce(
+                text.str.strptime(pl.Date, "%Y-%m-%d", strict=False),
+                text.str.strptime(pl.Date, "%d.%m.%Y", strict=False),
+            )
+            rules.append(
+                (
+                    raw.is_not_null() & text.is_null(),
+                    _("not a date (expected YYYY-MM-DD or DD.MM.YYYY)"),
+                )
+            )
+            rules.append((value.is_null() & raw.is_not_null(), _("impossible date")))
         else:
-            below = number < column.minimum
-            reason = (_("must not be negative") if column.minimum == 0
-                      else _("must be at least %(min)s") % {"min": _format_minimum(column.minimum)})
-        errors.append(_error_frame(batch, ok & below, header, raw, reason))
-    # Bad cells stage as null: they must not reach a typed database column.
-    number = pl.when(ok & (number.abs() <= limit)).then(number)
+            parse = strict
+        rules.append(
+            (
+                value.dt.year().is_between(1900, 2199).not_(),
+                _("date out of range (years 1900–2199)"),
+            )
+        )
+        return parse, _first_reason(rules)
+    strict = raw.cast(pl.Float64, strict=False)
+    if _needs(batch, raw, strict):
+        text = _number_text(raw)
+        parse = pl.when(text.str.contains(_NUMBER_SHAPE)).then(text).cast(pl.Float64, strict=False)
+    else:
+        parse = strict
+    rules.append(
+        (
+            raw.is_not_null() & (value.is_null() | value.is_infinite() | value.is_nan()),
+            _("not a number"),
+        )
+    )
+    limit = _MAX_ABS["int" if column.type == "int" else column.type]
+    rules.append((value.abs() > limit, _("the number is too large")))
+    if column.minimum is not None:
+        minimum = _format_minimum(column.minimum)
+        if column.exclusive_minimum:
+            rules.append(
+                (value <= column.minimum, _("must be greater than %(min)s") % {"min": minimum})
+            )
+        elif column.minimum == 0:
+            rules.append((value < 0, _("must not be negative")))
+        else:
+            rules.append((value < column.minimum, _("must be at least %(min)s") % {"min": minimum}))
     if column.type == "int":
-        errors.append(_error_frame(batch, ok & (number != number.floor()), header, raw,
-                                   _("must be a whole number")))
-        return number.round(0).cast(pl.Int64, strict=False), errors
-    decimals = 2 if column.type == "money" else 3
-    return number.round(decimals), errors
+        rules.append((value != value.floor(), _("must be a whole number")))
+        return parse, _first_reason(rules)
+    return parse.round(2 if column.type == "money" else 3), _first_reason(rules)
 
 
-def _format_minimum(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
+def _first_reason(rules: list[tuple[pl.Expr, str]]) -> pl.Expr:
+    if not rules:
+        return pl.lit(None, dtype=pl.String)
+    result: pl.Expr = pl.lit(None, dtype=pl.String)
+    # Built from the last rule back, so the first failing rule gives the reason.
+    for condition, reason in reversed(rules):
+        result = pl.when(condition.fill_null(False)).then(pl.lit(reason)).otherwise(result)
+    return result
 
 
 def normalised_text(expr: pl.Expr) -> pl.Expr:
     """The expression form of formats.normalise_header, for choice values."""
     return (
-        expr.str.replace_all("ё", "е").str.replace_all("Ё", "Е").str.to_lowercase()
-        .str.replace_all(r"\s+", " ").str.strip_chars()
+        expr.str.replace_all("ё", "е")
+        .str.replace_all("Ё", "Е")
+        .str.to_lowercase()
+        .str.replace_all(r"\s+", " ")
+        .str.strip_chars()
     )
 
 
-def validate_choice(typed: pl.DataFrame, column: str, header: str, lookup: dict[str, str],
-                    reason: str) -> tuple[pl.DataFrame, pl.DataFrame]:
+def validate_choice(
+    typed: pl.DataFrame, column: str, header: str, lookup: dict[str, str], reason: str
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Map a choice column through ``lookup`` (normalised label → code); unknown → error."""
-    mapped = normalised_text(pl.col(column)).replace_strict(lookup, default=None, return_dtype=pl.String)
-    result = typed.with_columns(mapped.alias(f"_{column}_code"))
-    errors = _error_frame(
-        result, pl.col(column).is_not_null() & pl.col(f"_{column}_code").is_null(), header,
-        pl.col(column), reason,
+    mapped = normalised_text(pl.col(column)).replace_strict(
+        lookup, default=None, return_dtype=pl.String
     )
-    return result.with_columns(pl.col(f"_{column}_code").alias(column)).drop(f"_{column}_code"), errors
+    result = typed.with_columns(mapped.alias(f"_{column}_code"))
+    errors = result.filter(
+        pl.col(column).is_not_null() & pl.col(f"_{column}_code").is_null()
+    ).select(
+        pl.col("_line").alias("line"),
+        pl.lit(header).alias("column"),
+        pl.col(column).alias("value"),
+        pl.lit(reason).alias("reason"),
+    )
+    return result.with_columns(pl.col(f"_{column}_code").alias(column)).drop(
+        f"_{column}_code"
+    ), errors
+
+
+def _format_minimum(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else str(value)

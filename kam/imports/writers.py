@@ -116,17 +116,24 @@ class Writer:
         self.stage.index(*self.key)
 
     def check(self) -> list[pl.DataFrame]:
-        return [duplicate_key_errors(
-            self.stage, self.key, self.header(self.key[0]),
-            _("the same key appears earlier in the file, on line "),
-        )]
+        return [
+            duplicate_key_errors(
+                self.stage,
+                self.key,
+                self.header(self.key[0]),
+                _("the same key appears earlier in the file, on line "),
+            )
+        ]
 
     def _key_join(self, alias: str = "t") -> str:
         return " AND ".join(f"{alias}.{k} = s.{k}" for k in self.key)
 
     def _changed_sql(self, alias: str = "t") -> str:
-        parts = [f"{alias}.{t.column} IS DISTINCT FROM {t.source}"
-                 for t in self.active_targets() if t.compare]
+        parts = [
+            f"{alias}.{t.column} IS DISTINCT FROM {t.source}"
+            for t in self.active_targets()
+            if t.compare
+        ]
         parts += self.extra_changed(alias)
         return " OR ".join(parts) if parts else "FALSE"
 
@@ -173,10 +180,14 @@ class Writer:
             updates.append("updated_at = excluded.updated_at")
         if "import_batch_id" in columns:
             updates.append("import_batch_id = excluded.import_batch_id")
-        changed = " OR ".join(
-            f"{self.table}.{t.column} IS DISTINCT FROM excluded.{t.column}"
-            for t in targets if t.compare
-        ) or "FALSE"
+        changed = (
+            " OR ".join(
+                f"{self.table}.{t.column} IS DISTINCT FROM excluded.{t.column}"
+                for t in targets
+                if t.compare
+            )
+            or "FALSE"
+        )
         execute(
             f"""
             INSERT INTO {self.table} ({", ".join(columns)})
@@ -238,7 +249,10 @@ class EmployeesWriter(Writer):
             lookup = department_lookup()
             codes = ", ".join(sorted(set(lookup.values())))
             typed, errors = validate_choice(
-                typed, "department", self.header("department"), lookup,
+                typed,
+                "department",
+                self.header("department"),
+                lookup,
                 _("unknown department; expected one of: %(codes)s") % {"codes": codes},
             )
         return typed, errors
@@ -246,18 +260,25 @@ class EmployeesWriter(Writer):
     def check(self) -> list[pl.DataFrame]:
         errors = super().check()
         if "manager_code" in self.present:
-            errors.append(missing_reference_errors(
-                "manager_code", self.header("manager_code"), self.table, "code",
-                _("no employee with this code in the file or imported earlier"),
-                also_in_stage="code",
-            ))
+            errors.append(
+                missing_reference_errors(
+                    "manager_code",
+                    self.header("manager_code"),
+                    self.table,
+                    "code",
+                    _("no employee with this code in the file or imported earlier"),
+                    also_in_stage="code",
+                )
+            )
         return errors
 
     def extra_changed(self, alias: str) -> list[str]:
         if "manager_code" not in self.present:
             return []
-        return [f"(SELECT m.code FROM {self.table} m WHERE m.id = {alias}.manager_id) "
-                "IS DISTINCT FROM s.manager_code"]
+        return [
+            f"(SELECT m.code FROM {self.table} m WHERE m.id = {alias}.manager_id) "
+            "IS DISTINCT FROM s.manager_code"
+        ]
 
     def merge(self, *, batch_id: int, now: dt.datetime) -> None:
         super().merge(batch_id=batch_id, now=now)
@@ -320,10 +341,15 @@ class ClientsWriter(Writer):
     def check(self) -> list[pl.DataFrame]:
         errors = super().check()
         if "responsible_code" in self.present:
-            errors.append(missing_reference_errors(
-                "responsible_code", self.header("responsible_code"), table(Employee), "code",
-                _("no employee with this code has been imported"),
-            ))
+            errors.append(
+                missing_reference_errors(
+                    "responsible_code",
+                    self.header("responsible_code"),
+                    table(Employee),
+                    "code",
+                    _("no employee with this code has been imported"),
+                )
+            )
         return errors
 
     def merge(self, *, batch_id: int, now: dt.datetime) -> None:
@@ -364,8 +390,9 @@ class SalesWriter(Writer):
             Target("quantity", "s.quantity", "quantity"),
             Target("amount", "s.amount"),
             Target("cost", "s.cost", "cost"),
-            Target("payment_terms_days", "COALESCE(s.payment_terms_days, 0)",
-                   "payment_terms_days", "0"),
+            Target(
+                "payment_terms_days", "COALESCE(s.payment_terms_days, 0)", "payment_terms_days", "0"
+            ),
             Target("employee_id", "e.id", "employee_code"),
         ]
 
@@ -380,8 +407,9 @@ class SalesWriter(Writer):
             # Without a line-number column, lines are numbered in file order per document.
             self.stage.add_column(Column("line_no", "int", ()))
             self._number_lines()
-            self.notices.append(_("No line-number column: lines are numbered in file order "
-                                  "within each document."))
+            self.notices.append(
+                _("No line-number column: lines are numbered in file order within each document.")
+            )
         self.stage.index("doc_no", "line_no")
         self.stage.index("client_code")
 
@@ -398,20 +426,31 @@ class SalesWriter(Writer):
 
     def check(self) -> list[pl.DataFrame]:
         errors = super().check()
-        errors.append(missing_reference_errors(
-            "client_code", self.header("client_code"), table(Client), "code",
-            _("no client with this code has been imported"),
-        ))
+        errors.append(
+            missing_reference_errors(
+                "client_code",
+                self.header("client_code"),
+                table(Client),
+                "code",
+                _("no client with this code has been imported"),
+            )
+        )
         if "employee_code" in self.present:
-            errors.append(missing_reference_errors(
-                "employee_code", self.header("employee_code"), table(Employee), "code",
-                _("no employee with this code has been imported"),
-            ))
+            errors.append(
+                missing_reference_errors(
+                    "employee_code",
+                    self.header("employee_code"),
+                    table(Employee),
+                    "code",
+                    _("no employee with this code has been imported"),
+                )
+            )
         has_terms = "payment_terms_days" in self.present
         terms = "COALESCE(s.payment_terms_days, 0)" if has_terms else "0"
         first_terms = "COALESCE(f.payment_terms_days, 0)" if has_terms else "0"
-        errors.append(fetch_errors(
-            f"""
+        errors.append(
+            fetch_errors(
+                f"""
             SELECT s._line,
                    CASE WHEN s.client_code <> f.client_code THEN %s
                         WHEN s.date <> f.date THEN %s ELSE %s END,
@@ -426,35 +465,51 @@ class SalesWriter(Writer):
             WHERE s._line <> f._line AND s._bad = 0 AND f._bad = 0
               AND (s.client_code <> f.client_code OR s.date <> f.date OR {terms} <> {first_terms})
             """,
-            [self.header("client_code"), self.header("date"),
-             self.header("payment_terms_days") if "payment_terms_days" in self.present else "",
-             _("lines of one document must share client, date and payment terms; "
-               "this differs from line ")],
-        ))
-        errors.append(fetch_errors(
-            f"""
+                [
+                    self.header("client_code"),
+                    self.header("date"),
+                    self.header("payment_terms_days")
+                    if "payment_terms_days" in self.present
+                    else "",
+                    _(
+                        "lines of one document must share client, date and payment terms; "
+                        "this differs from line "
+                    ),
+                ],
+            )
+        )
+        errors.append(
+            fetch_errors(
+                f"""
             SELECT s._line, %s, s.doc_no, %s || c0.code
             FROM {STAGE} s
             JOIN {table(SalesDocument)} d ON d.doc_no = s.doc_no
             JOIN {table(Client)} c0 ON c0.id = d.client_id
             WHERE c0.code <> s.client_code
             """,
-            [self.header("doc_no"),
-             _("this document was imported earlier for another client: ")],
-        ))
+                [
+                    self.header("doc_no"),
+                    _("this document was imported earlier for another client: "),
+                ],
+            )
+        )
         return errors
 
     def merge(self, *, batch_id: int, now: dt.datetime) -> None:
         # Only what actually changes is rebuilt: the months a changed line leaves and enters,
         # and the documents it belongs to. Re-importing the same file rebuilds nothing.
-        for name, columns in (("kam_import_affected", "client_id, month"),
-                              ("kam_import_affected_docs", "doc_no")):
+        for name, columns in (
+            ("kam_import_affected", "client_id, month"),
+            ("kam_import_affected_docs", "doc_no"),
+        ):
             execute(f"DROP TABLE IF EXISTS {name}")
             if is_postgres():
-                types = "client_id bigint, month date" if name.endswith("affected") \
-                    else "doc_no text"
-                execute(f"CREATE TEMP TABLE {name} ({types}, PRIMARY KEY ({columns})) "
-                        "ON COMMIT DROP")
+                types = (
+                    "client_id bigint, month date" if name.endswith("affected") else "doc_no text"
+                )
+                execute(
+                    f"CREATE TEMP TABLE {name} ({types}, PRIMARY KEY ({columns})) ON COMMIT DROP"
+                )
             else:
                 execute(f"CREATE TEMP TABLE {name} ({columns}, PRIMARY KEY ({columns}))")
         changed = self._changed_sql()
@@ -480,6 +535,10 @@ class SalesWriter(Writer):
             WHERE t.id IS NULL OR ({changed}) ON CONFLICT DO NOTHING
             """
         )
+        # Temporary tables have no statistics until analysed: without them PostgreSQL
+        # picks nested loops over a million rows.
+        execute("ANALYZE kam_import_affected")
+        execute("ANALYZE kam_import_affected_docs")
         super().merge(batch_id=batch_id, now=now)
 
     def after_merge(self, *, now: dt.datetime) -> None:
@@ -492,8 +551,7 @@ class SalesWriter(Writer):
                                      employee_id, amount, cost, lines)
             SELECT l.doc_no, MIN(l.date), MIN(l.client_id), MAX(l.payment_terms_days), {due},
                    MIN(l.employee_id), SUM(l.amount), SUM(l.cost), COUNT(*)
-            FROM {lines} l
-            WHERE l.doc_no IN (SELECT doc_no FROM kam_import_affected_docs)
+            FROM {lines} l JOIN kam_import_affected_docs a ON a.doc_no = l.doc_no
             GROUP BY l.doc_no
             ON CONFLICT (doc_no) DO UPDATE SET
                 date = excluded.date, client_id = excluded.client_id,
@@ -545,26 +603,40 @@ class PaymentsWriter(Writer):
 
     def check(self) -> list[pl.DataFrame]:
         errors = super().check()
-        errors.append(missing_reference_errors(
-            "client_code", self.header("client_code"), table(Client), "code",
-            _("no client with this code has been imported"),
-        ))
+        errors.append(
+            missing_reference_errors(
+                "client_code",
+                self.header("client_code"),
+                table(Client),
+                "code",
+                _("no client with this code has been imported"),
+            )
+        )
         if "invoice_doc_no" in self.present:
-            errors.append(missing_reference_errors(
-                "invoice_doc_no", self.header("invoice_doc_no"), table(SalesDocument), "doc_no",
-                _("no sales document with this number has been imported"),
-            ))
-            errors.append(fetch_errors(
-                f"""
+            errors.append(
+                missing_reference_errors(
+                    "invoice_doc_no",
+                    self.header("invoice_doc_no"),
+                    table(SalesDocument),
+                    "doc_no",
+                    _("no sales document with this number has been imported"),
+                )
+            )
+            errors.append(
+                fetch_errors(
+                    f"""
                 SELECT s._line, %s, s.invoice_doc_no, %s || c.code
                 FROM {STAGE} s
                 JOIN {table(SalesDocument)} d ON d.doc_no = s.invoice_doc_no
                 JOIN {table(Client)} c ON c.id = d.client_id
                 WHERE c.code <> s.client_code
                 """,
-                [self.header("invoice_doc_no"),
-                 _("the sales document belongs to another client: ")],
-            ))
+                    [
+                        self.header("invoice_doc_no"),
+                        _("the sales document belongs to another client: "),
+                    ],
+                )
+            )
         return errors
 
 
@@ -601,20 +673,31 @@ class CreditDecisionsWriter(Writer):
 
     def check(self) -> list[pl.DataFrame]:
         errors = super().check()
-        errors.append(missing_reference_errors(
-            "client_code", self.header("client_code"), table(Client), "code",
-            _("no client with this code has been imported"),
-        ))
-        errors.append(fetch_errors(
-            f"""
+        errors.append(
+            missing_reference_errors(
+                "client_code",
+                self.header("client_code"),
+                table(Client),
+                "code",
+                _("no client with this code has been imported"),
+            )
+        )
+        errors.append(
+            fetch_errors(
+                f"""
             SELECT s._line, %s, s.decision_no, %s FROM {STAGE} s
             JOIN {self.table} t ON t.decision_no = s.decision_no
             WHERE t.source <> 'imported'
             """,
-            [self.header("decision_no"),
-             _("this decision was made by the credit committee in kam and cannot be "
-               "changed by an import")],
-        ))
+                [
+                    self.header("decision_no"),
+                    _(
+                        "this decision was made by the credit committee in kam and cannot be "
+                        "changed by an import"
+                    ),
+                ],
+            )
+        )
         return errors
 
 

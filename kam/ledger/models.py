@@ -10,9 +10,6 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-MONEY = {"max_digits": 18, "decimal_places": 2}
-QUANTITY = {"max_digits": 18, "decimal_places": 3}
-
 
 class SalesLine(models.Model):
     """One line of a sales document (shipment/invoice); negative amounts are returns."""
@@ -33,9 +30,11 @@ class SalesLine(models.Model):
     )
     product_code = models.CharField(_("product code"), max_length=64, blank=True)
     product_group = models.CharField(_("product group"), max_length=255, blank=True)
-    quantity = models.DecimalField(_("quantity"), null=True, blank=True, **QUANTITY)
-    amount = models.DecimalField(_("amount"), **MONEY)
-    cost = models.DecimalField(_("cost"), null=True, blank=True, **MONEY)
+    quantity = models.DecimalField(
+        _("quantity"), null=True, blank=True, max_digits=18, decimal_places=3
+    )
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
+    cost = models.DecimalField(_("cost"), null=True, blank=True, max_digits=18, decimal_places=2)
     payment_terms_days = models.PositiveIntegerField(_("payment terms, days"), default=0)
     employee = models.ForeignKey(
         "organization.Employee",
@@ -92,8 +91,8 @@ class SalesDocument(models.Model):
         on_delete=models.PROTECT,
         related_name="sales_documents",
     )
-    amount = models.DecimalField(_("amount"), **MONEY)
-    cost = models.DecimalField(_("cost"), null=True, blank=True, **MONEY)
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
+    cost = models.DecimalField(_("cost"), null=True, blank=True, max_digits=18, decimal_places=2)
     lines = models.PositiveIntegerField(_("lines"), default=0)
 
     class Meta:
@@ -114,7 +113,7 @@ class Payment(models.Model):
     client = models.ForeignKey(
         "clients.Client", verbose_name=_("client"), on_delete=models.PROTECT, related_name="+"
     )
-    amount = models.DecimalField(_("amount"), **MONEY)
+    amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
     invoice_doc_no = models.CharField(_("sales document"), max_length=64, blank=True)
     import_batch = models.ForeignKey(
         "imports.ImportBatch",
@@ -146,11 +145,13 @@ class MonthlyRollup(models.Model):
     )
     month = models.DateField(_("month"))
     product_group = models.CharField(_("product group"), max_length=255, blank=True)
-    revenue = models.DecimalField(_("revenue"), **MONEY)
+    revenue = models.DecimalField(_("revenue"), max_digits=18, decimal_places=2)
     # Null where no line of the group has a cost: margin unknown, not zero.
-    cost = models.DecimalField(_("cost"), null=True, blank=True, **MONEY)
-    margin = models.DecimalField(_("gross margin"), null=True, blank=True, **MONEY)
-    quantity = models.DecimalField(_("quantity"), **QUANTITY)
+    cost = models.DecimalField(_("cost"), null=True, blank=True, max_digits=18, decimal_places=2)
+    margin = models.DecimalField(
+        _("gross margin"), null=True, blank=True, max_digits=18, decimal_places=2
+    )
+    quantity = models.DecimalField(_("quantity"), max_digits=18, decimal_places=3)
     documents = models.PositiveIntegerField(_("documents"))
     lines = models.PositiveIntegerField(_("lines"))
 

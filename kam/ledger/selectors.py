@@ -48,9 +48,16 @@ def client_receivables(*, client_id: int, as_of: dt.date) -> dict[str, Any]:
         documents_frame(client_ids=[client_id]), payments_frame(client_ids=[client_id]), as_of
     )
     totals = receivables_by_client(allocated)
-    summary = totals.to_dicts()[0] if totals.height else {
-        "client_id": client_id, "unpaid": 0.0, "overdue": 0.0, "max_overdue_days": 0,
-        "overdue_documents": 0,
-    }
+    summary: dict[str, Any] = (
+        totals.to_dicts()[0]
+        if totals.height
+        else {
+            "client_id": client_id,
+            "unpaid": 0.0,
+            "overdue": 0.0,
+            "max_overdue_days": 0,
+            "overdue_documents": 0,
+        }
+    )
     summary["open_documents"] = allocated.filter(pl.col("unpaid") > 0.005).sort("date").to_dicts()
     return summary

@@ -29,8 +29,7 @@ ROLE_LOGINS = {
 }
 
 
-def demo_files(out: Path, *, clients: int, years: int, seed: int, end: dt.date
-               ) -> dict[str, Any]:
+def demo_files(out: Path, *, clients: int, years: int, seed: int, end: dt.date) -> dict[str, Any]:
     """Generate the demo files into ``out`` unless the same ones are already there."""
     from kam.generator.company import generate_company
 
@@ -84,6 +83,7 @@ def demo_users() -> list[tuple[str, str, str]]:
         employee_user_sync_role(employee=employee)
         if short and short not in taken:
             taken.add(short)
-            logins.append((employee.user.get_username(), str(Role(employee.role).label),
-                           employee.name))
+            logins.append(
+                (employee.user.get_username(), str(Role(employee.role).label), employee.name)
+            )
     return logins

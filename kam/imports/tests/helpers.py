@@ -33,12 +33,25 @@ P2,2024-03-01,C1,50,
 CREDIT_DECISIONS = """decision_no,client_code,date,credit_limit,max_terms_days,valid_until
 D1,C1,2024-01-01,100000,30,2024-12-31
 """
-BASE = {"employees": EMPLOYEES, "clients": CLIENTS, "sales": SALES, "payments": PAYMENTS,
-        "credit_decisions": CREDIT_DECISIONS}
+BASE = {
+    "employees": EMPLOYEES,
+    "clients": CLIENTS,
+    "sales": SALES,
+    "payments": PAYMENTS,
+    "credit_decisions": CREDIT_DECISIONS,
+}
 DOMAIN_MODELS = [
-    "organization.Department", "organization.Employee", "clients.HoldingGroup", "clients.Client",
-    "ledger.SalesLine", "ledger.SalesDocument", "ledger.Payment", "ledger.MonthlyRollup",
-    "credit.CreditDecision", "imports.ImportBatch", "audit.AuditEntry",
+    "organization.Department",
+    "organization.Employee",
+    "clients.HoldingGroup",
+    "clients.Client",
+    "ledger.SalesLine",
+    "ledger.SalesDocument",
+    "ledger.Payment",
+    "ledger.MonthlyRollup",
+    "credit.CreditDecision",
+    "imports.ImportBatch",
+    "audit.AuditEntry",
 ]
 
 
@@ -51,8 +64,7 @@ def write(tmp_path: Path, name: str, text: str, encoding: str = "utf-8") -> Path
 def load(tmp_path: Path, kind: str, text: str, **kwargs: Any) -> ImportReport:
     suffix = kwargs.pop("suffix", ".csv")
     encoding = kwargs.pop("encoding", "utf-8")
-    return import_file(kind=kind, path=write(tmp_path, f"{kind}{suffix}", text, encoding),
-                       **kwargs)
+    return import_file(kind=kind, path=write(tmp_path, f"{kind}{suffix}", text, encoding), **kwargs)
 
 
 def load_base(tmp_path: Path, upto: str = "credit_decisions") -> None:

@@ -34,8 +34,11 @@ def test_it_imports_the_five_kinds_in_order(tmp_path: Path) -> None:
         assert report.ok, report.errors
         counts[kind] = (report.rows, report.created, report.updated, report.unchanged)
     assert counts == {
-        "employees": (4, 4, 0, 0), "clients": (3, 3, 0, 0), "sales": (4, 4, 0, 0),
-        "payments": (2, 2, 0, 0), "credit_decisions": (1, 1, 0, 0),
+        "employees": (4, 4, 0, 0),
+        "clients": (3, 3, 0, 0),
+        "sales": (4, 4, 0, 0),
+        "payments": (2, 2, 0, 0),
+        "credit_decisions": (1, 1, 0, 0),
     }
     c1 = Client.objects.get(code="C1")
     assert c1.responsible == Employee.objects.get(code="E3")
@@ -59,7 +62,11 @@ def test_it_builds_documents_and_the_monthly_rollup(tmp_path: Path) -> None:
     load_base(tmp_path, upto="sales")
     s1 = SalesDocument.objects.get(doc_no="S1")
     assert (s1.amount, s1.cost, s1.lines, s1.payment_terms_days) == (
-        Decimal("1500.00"), Decimal("1000.00"), 2, 30)
+        Decimal("1500.00"),
+        Decimal("1000.00"),
+        2,
+        30,
+    )
     assert s1.due_date == dt.date(2024, 2, 14)
     rollup = {
         (r.client.code, r.month, r.product_group): (r.revenue, r.cost, r.margin, r.documents)
@@ -68,7 +75,12 @@ def test_it_builds_documents_and_the_monthly_rollup(tmp_path: Path) -> None:
     assert rollup == {
         ("C1", dt.date(2024, 1, 1), "Бумага"): (Decimal("1000"), Decimal("700"), Decimal("300"), 1),
         ("C1", dt.date(2024, 1, 1), "Картон"): (Decimal("500"), Decimal("300"), Decimal("200"), 1),
-        ("C2", dt.date(2024, 2, 1), "Бумага"): (Decimal("-200"), Decimal("-140"), Decimal("-60"), 1),
+        ("C2", dt.date(2024, 2, 1), "Бумага"): (
+            Decimal("-200"),
+            Decimal("-140"),
+            Decimal("-60"),
+            1,
+        ),
         ("C1", dt.date(2024, 2, 1), "Бумага"): (Decimal("100.50"), None, None, 1),
     }
 
@@ -113,8 +125,9 @@ def test_the_same_file_twice_changes_nothing(tmp_path: Path) -> None:
 
 def test_a_changed_line_updates_the_line_document_and_both_months(tmp_path: Path) -> None:
     load_base(tmp_path, upto="sales")
-    moved = SALES.replace("S3,1,2024-02-20,C1,P1,Бумага,1,\"100,50\"",
-                          "S3,1,2024-03-05,C1,P1,Бумага,1,\"120,00\"")
+    moved = SALES.replace(
+        'S3,1,2024-02-20,C1,P1,Бумага,1,"100,50"', 'S3,1,2024-03-05,C1,P1,Бумага,1,"120,00"'
+    )
     report = load(tmp_path, "sales", moved)
     assert (report.created, report.updated, report.unchanged) == (0, 1, 3)
     assert SalesDocument.objects.get(doc_no="S3").amount == Decimal("120")
@@ -145,7 +158,11 @@ def test_a_1c_export_in_cp1251_with_semicolons_and_russian_headers(tmp_path: Pat
     assert report.file_format == "CSV (cp1251, semicolon)"
     assert report.notices == ["column “Склад” is not used by sales files and was ignored"]
     line = SalesLine.objects.get(doc_no="РН-001", line_no=2)
-    assert (line.quantity, line.amount, line.cost) == (Decimal("2.5"), Decimal("100"), Decimal("80"))
+    assert (line.quantity, line.amount, line.cost) == (
+        Decimal("2.5"),
+        Decimal("100"),
+        Decimal("80"),
+    )
     assert SalesDocument.objects.get(doc_no="РН-001").amount == Decimal("1334.56")
 
 
@@ -158,11 +175,18 @@ def test_utf8_with_bom_and_tabs(tmp_path: Path) -> None:
 
 def test_sales_without_line_numbers_are_numbered_in_file_order(tmp_path: Path) -> None:
     load_base(tmp_path, upto="clients")
-    report = load(tmp_path, "sales", "doc_no,date,client_code,amount\nX1,2024-01-01,C1,10\n"
-                                     "X1,2024-01-01,C1,20\nX2,2024-01-02,C1,5\n")
+    report = load(
+        tmp_path,
+        "sales",
+        "doc_no,date,client_code,amount\nX1,2024-01-01,C1,10\n"
+        "X1,2024-01-01,C1,20\nX2,2024-01-02,C1,5\n",
+    )
     assert report.ok, report.errors
     assert sorted(SalesLine.objects.values_list("doc_no", "line_no", "amount")) == [
-        ("X1", 1, Decimal("10")), ("X1", 2, Decimal("20")), ("X2", 1, Decimal("5"))]
+        ("X1", 1, Decimal("10")),
+        ("X1", 2, Decimal("20")),
+        ("X2", 1, Decimal("5")),
+    ]
 
 
 def test_xlsx_files_import_like_csv(tmp_path: Path) -> None:
@@ -172,8 +196,16 @@ def test_xlsx_files_import_like_csv(tmp_path: Path) -> None:
     workbook = Workbook()
     sheet = workbook.active
     assert sheet is not None
-    sheet.append(["Номер решения", "Контрагент (код)", "Дата", "Кредитный лимит",
-                  "Макс. отсрочка (дней)", "Действует до"])
+    sheet.append(
+        [
+            "Номер решения",
+            "Контрагент (код)",
+            "Дата",
+            "Кредитный лимит",
+            "Макс. отсрочка (дней)",
+            "Действует до",
+        ]
+    )
     sheet.append(["D2", "C1", dt.datetime(2024, 2, 1), 50000.0, 45, dt.date(2025, 1, 31)])
     sheet.append(["D3", "C3", "01.02.2024", 1000, 30.0, None])
     path = tmp_path / "decisions.xlsx"
@@ -185,7 +217,10 @@ def test_xlsx_files_import_like_csv(tmp_path: Path) -> None:
     assert report.file_format == "XLSX"
     d2 = CreditDecision.objects.get(decision_no="D2")
     assert (d2.date, d2.max_terms_days, d2.credit_limit) == (
-        dt.date(2024, 2, 1), 45, Decimal("50000"))
+        dt.date(2024, 2, 1),
+        45,
+        Decimal("50000"),
+    )
     assert CreditDecision.objects.get(decision_no="D3").valid_until is None
 
 

@@ -25,10 +25,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("kind", choices=list(FORMATS), help="what the file holds")
         parser.add_argument("file", type=Path, help="a CSV or XLSX file")
-        parser.add_argument("--dry-run", action="store_true",
-                            help="validate and count, write nothing")
-        parser.add_argument("--json", action="store_true",
-                            help="print one JSON object with the figures and errors")
+        parser.add_argument(
+            "--dry-run", action="store_true", help="validate and count, write nothing"
+        )
+        parser.add_argument(
+            "--json", action="store_true", help="print one JSON object with the figures and errors"
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         path: Path = options["file"]
@@ -39,12 +41,18 @@ class Command(BaseCommand):
         if not options["json"] and path.stat().st_size > PROGRESS_BYTES:
             from tqdm import tqdm
 
-            bar = tqdm(total=max(count_lines(path) - 1, 0), unit=" rows", unit_scale=True,
-                       desc=path.name, file=sys.stderr)
+            bar = tqdm(
+                total=max(count_lines(path) - 1, 0),
+                unit=" rows",
+                unit_scale=True,
+                desc=path.name,
+                file=sys.stderr,
+            )
             progress = bar.update
         try:
-            report = import_file(kind=options["kind"], path=path, dry_run=options["dry_run"],
-                                 progress=progress)
+            report = import_file(
+                kind=options["kind"], path=path, dry_run=options["dry_run"], progress=progress
+            )
         finally:
             if bar is not None:
                 bar.close()
@@ -58,27 +66,44 @@ class Command(BaseCommand):
     def _print(self, report: ImportReport) -> None:
         if report.ok:
             verb = _("Dry run, nothing written") if report.dry_run else _("Imported")
-            self.stdout.write(self.style.SUCCESS(
-                _("%(verb)s: %(file)s (%(format)s) — %(rows)d rows: %(created)d created, "
-                  "%(updated)d updated, %(unchanged)d unchanged, in %(seconds).2f s")
-                % {"verb": verb, "file": report.file_name, "format": report.file_format,
-                   "rows": report.rows, "created": report.created, "updated": report.updated,
-                   "unchanged": report.unchanged, "seconds": report.seconds}
-            ))
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _(
+                        "%(verb)s: %(file)s (%(format)s) — %(rows)d rows: %(created)d created, "
+                        "%(updated)d updated, %(unchanged)d unchanged, in %(seconds).2f s"
+                    )
+                    % {
+                        "verb": verb,
+                        "file": report.file_name,
+                        "format": report.file_format,
+                        "rows": report.rows,
+                        "created": report.created,
+                        "updated": report.updated,
+                        "unchanged": report.unchanged,
+                        "seconds": report.seconds,
+                    }
+                )
+            )
         else:
             bad_rows = len({e["line"] for e in report.errors})
-            self.stderr.write(self.style.ERROR(
-                _("Rejected: %(file)s — %(errors)d error(s) in %(rows)d row(s); nothing was "
-                  "written.") % {"file": report.file_name, "errors": len(report.errors),
-                                 "rows": bad_rows}
-            ))
+            self.stderr.write(
+                self.style.ERROR(
+                    _(
+                        "Rejected: %(file)s — %(errors)d error(s) in %(rows)d row(s); nothing was "
+                        "written."
+                    )
+                    % {"file": report.file_name, "errors": len(report.errors), "rows": bad_rows}
+                )
+            )
             for error in report.errors[:SHOWN_ERRORS]:
                 self.stderr.write(
                     _("  line %(line)s, column “%(column)s”, value “%(value)s”: %(reason)s")
                     % {k: ("" if v is None else v) for k, v in error.items()}
                 )
             if len(report.errors) > SHOWN_ERRORS:
-                self.stderr.write(_("  … and %(n)d more (use --json for all)")
-                                  % {"n": len(report.errors) - SHOWN_ERRORS})
+                self.stderr.write(
+                    _("  … and %(n)d more (use --json for all)")
+                    % {"n": len(report.errors) - SHOWN_ERRORS}
+                )
         for notice in report.notices:
             self.stdout.write(_("Notice: %(text)s") % {"text": notice})

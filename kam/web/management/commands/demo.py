@@ -23,8 +23,12 @@ class Command(BaseCommand):
         parser.add_argument("--clients", type=int, default=400)
         parser.add_argument("--years", type=int, default=3)
         parser.add_argument("--seed", type=int, default=2026)
-        parser.add_argument("--end", type=dt.date.fromisoformat, default=None,
-                            help="last day of sales (default: yesterday)")
+        parser.add_argument(
+            "--end",
+            type=dt.date.fromisoformat,
+            default=None,
+            help="last day of sales (default: yesterday)",
+        )
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--no-serve", action="store_true", help="prepare only")
         parser.add_argument("--json", action="store_true")
@@ -35,31 +39,54 @@ class Command(BaseCommand):
         say = (lambda text: None) if options["json"] else self.stdout.write
         say(_("Preparing the database …"))
         call_command("migrate", verbosity=0, interactive=False)
-        say(_("Generating the demo company (%(n)d clients, %(y)d years) …")
-            % {"n": options["clients"], "y": options["years"]})
-        figures = demo_files(out, clients=options["clients"], years=options["years"],
-                             seed=options["seed"], end=end)
+        say(
+            _("Generating the demo company (%(n)d clients, %(y)d years) …")
+            % {"n": options["clients"], "y": options["years"]}
+        )
+        figures = demo_files(
+            out, clients=options["clients"], years=options["years"], seed=options["seed"], end=end
+        )
         imports = {}
         for report in demo_import(out):
-            say(_("  %(kind)s: %(rows)d rows, %(created)d created, %(updated)d updated")
-                % {"kind": report.kind, "rows": report.rows, "created": report.created,
-                   "updated": report.updated})
+            say(
+                _("  %(kind)s: %(rows)d rows, %(created)d created, %(updated)d updated")
+                % {
+                    "kind": report.kind,
+                    "rows": report.rows,
+                    "created": report.created,
+                    "updated": report.updated,
+                }
+            )
             imports[report.kind] = report.as_json()
             if not report.ok:
-                raise CommandError(_("the demo file %(kind)s was rejected: %(errors)s")
-                                   % {"kind": report.kind, "errors": report.errors[:5]})
+                raise CommandError(
+                    _("the demo file %(kind)s was rejected: %(errors)s")
+                    % {"kind": report.kind, "errors": report.errors[:5]}
+                )
         with translation.override(settings.LANGUAGE_CODE):
             logins = demo_users()
         if options["json"]:
-            self.stdout.write(json.dumps({"generated": figures, "imports": imports,
-                                          "logins": [login for login, *_r in logins],
-                                          "password": DEMO_PASSWORD}, default=str))
+            self.stdout.write(
+                json.dumps(
+                    {
+                        "generated": figures,
+                        "imports": imports,
+                        "logins": [login for login, *_r in logins],
+                        "password": DEMO_PASSWORD,
+                    },
+                    default=str,
+                )
+            )
         else:
             self.stdout.write("")
-            self.stdout.write(self.style.SUCCESS(
-                _("kam demo is ready on http://127.0.0.1:%(port)d/") % {"port": options["port"]}))
-            self.stdout.write(_("Log in with the password %(password)s as:")
-                              % {"password": DEMO_PASSWORD})
+            self.stdout.write(
+                self.style.SUCCESS(
+                    _("kam demo is ready on http://127.0.0.1:%(port)d/") % {"port": options["port"]}
+                )
+            )
+            self.stdout.write(
+                _("Log in with the password %(password)s as:") % {"password": DEMO_PASSWORD}
+            )
             for login, role, name in logins:
                 self.stdout.write(f"  {login:<10} {role} — {name}")
         if not options["no_serve"]:
