@@ -112,6 +112,9 @@ def database_from_url(url: str) -> dict[str, object]:
 DEFAULT_DATABASE_URL = f"sqlite:///{VAR_DIR / 'kam.sqlite3'}"
 DATABASE_URL = os.environ.get("KAM_DATABASE_URL", DEFAULT_DATABASE_URL)
 DATABASES = {"default": database_from_url(DATABASE_URL)}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded database's folder (var/ by default) is not in the repository.
+    Path(str(DATABASES["default"]["NAME"])).parent.mkdir(parents=True, exist_ok=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

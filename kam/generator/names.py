@@ -161,24 +161,16 @@ TAILS: Final = _words(
     капитал механика автоматика сбыт партнёр
     """
 )
-EXTRAS: Final = (
-    "",
-    "",
-    "",
-    "",
-    " Плюс",
-    "-М",
-    " Групп",
-    "-Центр",
-    "-Юг",
-    "-Север",
-    " 2000",
-    "-Регион",
-    " Инжиниринг",
-    "-Трейд",
-    " Холдинг",
-    "-Сибирь",
+_ENDINGS: Final = _words(
+    """
+    Плюс -М Групп -Центр -Юг -Север 2000 -Регион Инжиниринг -Трейд Холдинг -Сибирь -Урал -Волга
+    -Дон -Кубань -Казань -Самара -Пермь -Тверь -Поволжье -Запад -Восток -Нева -Ока -Кама М Про
+    Лидер Сервис
+    """
 )
+#: Optional name endings: hyphenated ones attach directly, the others after a space; the empty
+#: ones keep most names short.
+EXTRAS: Final = ("",) * 8 + tuple(w if w.startswith("-") else " " + w for w in _ENDINGS)
 #: Subsidiary suffixes for members of a holding group (shared root, distinct suffix).
 GROUP_SUFFIXES: Final = (
     "Холдинг",
