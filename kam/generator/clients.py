@@ -37,11 +37,11 @@ from kam.generator.staff import Staff
 from kam.generator.timeline import DAYS_PER_YEAR, Period
 
 #: Median monthly purchases of an ordinary client (roubles) and the log-spread of client sizes;
-#: a spread of ~1.5 on top of the segment mix yields the classic 80/20 revenue split.
+#: a spread of 1.35 on top of the segment mix yields the classic ~80/20 revenue split.
 MEDIAN_LEVEL = 60_000.0
-LEVEL_SPREAD = 1.5
+LEVEL_SPREAD = 1.35
 #: Documents per month of a median client; bigger clients order more often, not only more.
-DOCS_PER_MONTH = 0.82
+DOCS_PER_MONTH = 0.93
 NEVER = -1e9  # a trend bend so far in the past that it never applies
 
 # Per segment, rows in SEGMENTS order: size score (mean, sd), chance of each extra line on a
@@ -208,7 +208,7 @@ def draw_clients(
     for s in np.unique(seg):  # one draw per segment, not per client
         mask = seg == s
         forms[mask] = rng.choice(4, int(mask.sum()), p=_FORMS.get(int(s), _FORMS_OTHER))
-    names = nm.company_names(index, forms, index)
+    names = nm.company_names(index, forms, total)
     formulas = formula_positions(total)
     for pos in np.flatnonzero(np.isin(index, list(formulas))):
         names[pos] = formulas[int(index[pos])]

@@ -168,19 +168,11 @@ _ENDINGS: Final = _words(
     Лидер Сервис
     """
 )
-#: Optional name endings: hyphenated ones attach directly, the others after a space; the empty
-#: ones keep most names short.
-EXTRAS: Final = ("",) * 8 + tuple(w if w.startswith("-") else " " + w for w in _ENDINGS)
+#: Name endings: hyphenated ones attach directly, the others after a space.
+ENDINGS: Final = tuple(w if w.startswith("-") else " " + w for w in _ENDINGS)
 #: Subsidiary suffixes for members of a holding group (shared root, distinct suffix).
-GROUP_SUFFIXES: Final = (
-    "Холдинг",
-    "Трейд",
-    "Логистик",
-    "Сервис",
-    "Производство",
-    "Регион",
-    "Снабжение",
-)
+#: None of them is also an ending, so a member never repeats its leader's name.
+GROUP_SUFFIXES: Final = _words("Логистик Производство Снабжение Комплект Инвест Девелопмент Энерго")
 #: Names that a spreadsheet would take for formulas; they exercise CSV/XLSX export escaping.
 FORMULA_NAMES: Final = ('=ООО "Формула"', "+7 Холдинг", "@Бизнес")
 
@@ -206,24 +198,31 @@ def scatter(index: np.ndarray, modulus: int, salt: int) -> np.ndarray:
     return (index.astype(np.int64) % modulus * a + salt) % modulus
 
 
-def company_names(index: np.ndarray, forms: np.ndarray, person_idx: np.ndarray) -> list[str]:
-    """Build company names for clients with global ``index`` and legal form codes ``forms``.
+def company_names(index: np.ndarray, forms: np.ndarray, total: int) -> list[str]:
+    """Build names for clients with global ``index`` and legal-form codes ``forms``.
 
-    Companies get ``ООО «Root+tail extra»``; sole traders ``ИП Фамилия Имя Отчество`` where
-    ``person_idx`` indexes (surname, first name, patronymic) combinations.
+    Companies get ``ООО «Root+tail[ending]»``, sole traders ``ИП Фамилия Имя Отчество``.  The
+    root+tail combinations are used in rounds: round 0 without an ending, round r with an ending
+    that also depends on the combination (so endings vary), which keeps every name distinct for
+    up to ``len(ROOTS) * len(TAILS) * (len(ENDINGS) + 1)`` clients and gives small companies
+    mostly short names.  Bigger files repeat names, as real registers do (the INN differs).
     """
-    n_r, n_t, n_x = len(ROOTS), len(TAILS), len(EXTRAS)
-    k = scatter(index, n_r * n_t * n_x, 7)
-    roots = pl.Series(ROOTS).gather(k // (n_t * n_x))
-    tails = pl.Series(TAILS).gather(k // n_x % n_t)
-    extras = pl.Series(EXTRAS).gather(k % n_x)
+    n_t, n_e = len(TAILS), len(ENDINGS)
+    combos = len(ROOTS) * n_t
+    rounds = min(max(2, math.ceil(2 * total / combos)), n_e + 1)
+    k = scatter(index, combos * rounds, 7)
+    rnd, combo = k // combos, k % combos
+    ending = pl.Series(("", *ENDINGS)).gather(
+        np.where(rnd == 0, 0, (rnd - 1 + 7 * combo) % n_e + 1)
+    )
     form = pl.Series(LEGAL_FORMS).gather(forms)
+    roots, tails = pl.Series(ROOTS).gather(combo // n_t), pl.Series(TAILS).gather(combo % n_t)
     company = pl.select(
-        pl.concat_str([form, pl.lit(" «"), roots, tails, extras, pl.lit("»")])
+        pl.concat_str([form, pl.lit(" «"), roots, tails, ending, pl.lit("»")])
     ).to_series()
 
-    n_s, n_f, n_p = len(SURNAMES), len(MALE_FIRST), len(FATHERS)
-    p = scatter(person_idx, n_s * n_f * n_p, 11)
+    n_f, n_p = len(MALE_FIRST), len(FATHERS)
+    p = scatter(index, len(SURNAMES) * n_f * n_p, 11)
     surname = pl.Series(SURNAMES).gather(p // (n_f * n_p))
     first = pl.Series(MALE_FIRST).gather(p // n_p % n_f)
     father = pl.Series([patronymic(f, female=False) for f in FATHERS]).gather(p % n_p)

@@ -172,6 +172,8 @@ def _run(
             if is_postgres():
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_ADVISORY_LOCK])
+                    # Grouping a million lines in 4 MB (the default) spills to disk.
+                    cursor.execute("SET LOCAL work_mem = '256MB'")
             stage = Stage(fmt, list(headers.fields))
             writer: Writer = writer_class(headers, stage)
             for extra in writer.extra_stage_columns():

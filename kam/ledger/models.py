@@ -1,5 +1,10 @@
 """The sales ledger as imported, the documents and monthly roll-up derived from it.
 
+The ledger's foreign keys have no database constraint (``db_constraint=False``): these are
+bulk fact tables written only by imports, which check every reference set-wise before
+writing; PostgreSQL's deferred per-row constraint triggers would otherwise cost more than the
+whole import. Deletion rules (PROTECT, CASCADE) still hold through the ORM.
+
 Sales lines and payments are written only by imports (set-based SQL in kam.imports), which
 also rebuild the derived tables (documents, monthly roll-up) for what they touched, so
 assessment and plans never re-scan the raw ledger.
@@ -27,6 +32,7 @@ class SalesLine(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     product_code = models.CharField(_("product code"), max_length=64, blank=True)
     product_group = models.CharField(_("product group"), max_length=255, blank=True)
@@ -44,6 +50,7 @@ class SalesLine(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
     import_batch = models.ForeignKey(
         "imports.ImportBatch",
@@ -53,6 +60,7 @@ class SalesLine(models.Model):
         on_delete=models.PROTECT,
         related_name="+",
         db_index=False,
+        db_constraint=False,
     )
 
     class Meta:
@@ -63,7 +71,6 @@ class SalesLine(models.Model):
         ]
         indexes = [
             models.Index(fields=["client", "month"], name="sales_line_client_month"),
-            models.Index(fields=["date"], name="sales_line_date"),
         ]
 
     def __str__(self) -> str:
@@ -80,6 +87,7 @@ class SalesDocument(models.Model):
         verbose_name=_("client"),
         on_delete=models.PROTECT,
         related_name="sales_documents",
+        db_constraint=False,
     )
     payment_terms_days = models.PositiveIntegerField(_("payment terms, days"), default=0)
     due_date = models.DateField(_("due date"))
@@ -90,6 +98,7 @@ class SalesDocument(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="sales_documents",
+        db_constraint=False,
     )
     amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
     cost = models.DecimalField(_("cost"), null=True, blank=True, max_digits=18, decimal_places=2)
@@ -111,7 +120,11 @@ class Payment(models.Model):
     doc_no = models.CharField(_("document number"), max_length=64, unique=True)
     date = models.DateField(_("date"))
     client = models.ForeignKey(
-        "clients.Client", verbose_name=_("client"), on_delete=models.PROTECT, related_name="+"
+        "clients.Client",
+        verbose_name=_("client"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_constraint=False,
     )
     amount = models.DecimalField(_("amount"), max_digits=18, decimal_places=2)
     invoice_doc_no = models.CharField(_("sales document"), max_length=64, blank=True)
@@ -122,6 +135,7 @@ class Payment(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_constraint=False,
     )
 
     class Meta:
@@ -141,7 +155,11 @@ class MonthlyRollup(models.Model):
     """Revenue, cost, margin, quantity and documents per client, month and product group."""
 
     client = models.ForeignKey(
-        "clients.Client", verbose_name=_("client"), on_delete=models.CASCADE, related_name="+"
+        "clients.Client",
+        verbose_name=_("client"),
+        on_delete=models.CASCADE,
+        related_name="+",
+        db_constraint=False,
     )
     month = models.DateField(_("month"))
     product_group = models.CharField(_("product group"), max_length=255, blank=True)
