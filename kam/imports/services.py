@@ -22,9 +22,24 @@ from kam.audit.services import actor_label_for, audit_record
 from kam.imports.formats import FORMATS
 from kam.imports.models import ImportBatch
 from kam.imports.reader import NotATable, RaggedRows, TableSource, iter_batches, sniff
+from kam.imports.sales import SalesWriter
 from kam.imports.staging import Stage, is_postgres
 from kam.imports.validate import ERROR_SCHEMA, HeaderMap, map_headers, validate_batch
-from kam.imports.writers import WRITERS, Writer
+from kam.imports.writers import (
+    ClientsWriter,
+    CreditDecisionsWriter,
+    EmployeesWriter,
+    PaymentsWriter,
+    Writer,
+)
+
+WRITERS: dict[str, type[Writer]] = {
+    "employees": EmployeesWriter,
+    "clients": ClientsWriter,
+    "sales": SalesWriter,
+    "payments": PaymentsWriter,
+    "credit_decisions": CreditDecisionsWriter,
+}
 
 # Serialises imports on PostgreSQL (SQLite's write transaction already does).
 _ADVISORY_LOCK = 7_316_001
@@ -189,13 +204,12 @@ def _run(
                 report.rows += typed.height
                 if not errors.is_empty():
                     error_frames.append(errors)
-                # Rows with bad cells are staged too (bad cells are null), so one pass also
+                # Rows with bad cells are kept too (bad cells are null), so one pass also
                 # reports their repeated keys and missing references.
-                stage.insert(typed, errors["line"] if not errors.is_empty() else None)
+                writer.accept(typed, errors["line"] if not errors.is_empty() else None)
                 if progress:
                     progress(batch.height)
-            writer.index_stage()
-            stage.analyze()
+            writer.finish_reading()
             error_frames += [e for e in writer.check() if not e.is_empty()]
             if error_frames:
                 report.errors = _sorted_errors(error_frames, fmt.columns, headers)

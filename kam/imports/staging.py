@@ -72,6 +72,31 @@ def fetch_errors(sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
     )
 
 
+def bulk_insert(table: str, frame: pl.DataFrame) -> None:
+    """Append a frame's rows to ``table`` (columns named as the frame's), in the current
+    transaction: COPY on PostgreSQL, executemany on SQLite."""
+    if frame.is_empty():
+        return
+    columns = ", ".join(frame.columns)
+    if is_postgres():
+        data = frame.write_csv(include_header=False, date_format="%Y-%m-%d", null_value="")
+        sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)"
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            copy.write(data.encode("utf-8"))
+        return
+    frame = frame.with_columns(
+        [
+            pl.col(name).dt.to_string("%Y-%m-%d")
+            for name, dtype in frame.schema.items()
+            if dtype == pl.Date
+        ]
+    )
+    placeholders = ", ".join("?" * frame.width)
+    raw = connection.connection
+    assert raw is not None
+    raw.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", frame.iter_rows())
+
+
 class Stage:
     """The temporary table holding one file's validated rows."""
 
@@ -109,20 +134,7 @@ class Stage:
         if frame.is_empty():
             return
         bad = pl.col("_line").is_in(bad_lines.implode()) if bad_lines is not None else pl.lit(False)
-        frame = frame.select("_line", bad.cast(pl.Int64).alias("_bad"), *self.names)
-        if is_postgres():
-            data = frame.write_csv(include_header=False, date_format="%Y-%m-%d", null_value="")
-            sql = f"COPY {STAGE} (_line, _bad, {', '.join(self.names)}) FROM STDIN (FORMAT csv)"
-            with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-                copy.write(data.encode("utf-8"))
-            return
-        frame = frame.with_columns(
-            [pl.col(c.name).dt.to_string("%Y-%m-%d") for c in self.columns if c.type == "date"]
-        )
-        placeholders = ", ".join("?" * (len(self.names) + 2))
-        raw = connection.connection
-        assert raw is not None
-        raw.executemany(f"INSERT INTO {STAGE} VALUES ({placeholders})", frame.iter_rows())
+        bulk_insert(STAGE, frame.select("_line", bad.cast(pl.Int64).alias("_bad"), *self.names))
 
     def analyze(self) -> None:
         execute(f"ANALYZE {STAGE}")

@@ -22,19 +22,16 @@ from kam.imports.formats import (
     CREDIT_DECISIONS,
     EMPLOYEES,
     PAYMENTS,
-    SALES,
     Column,
     FileFormat,
 )
 from kam.imports.staging import (
     STAGE,
     Stage,
-    date_plus_days,
     duplicate_key_errors,
     execute,
     fetch,
     fetch_errors,
-    is_postgres,
     missing_reference_errors,
 )
 from kam.imports.validate import (
@@ -44,7 +41,7 @@ from kam.imports.validate import (
     role_lookup,
     validate_choice,
 )
-from kam.ledger.models import MonthlyRollup, Payment, SalesDocument, SalesLine
+from kam.ledger.models import Payment, SalesDocument
 from kam.organization.models import Department, Employee
 
 
@@ -111,6 +108,15 @@ class Writer:
     def prepare(self, typed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame | None]:
         """Per-batch derived columns and checks that need more than one cell of a row."""
         return typed, None
+
+    def accept(self, typed: pl.DataFrame, bad_lines: pl.Series | None) -> None:
+        """Take one validated batch."""
+        self.stage.insert(typed, bad_lines)
+
+    def finish_reading(self) -> None:
+        """All batches are in: prepare for the checks."""
+        self.index_stage()
+        self.stage.analyze()
 
     def index_stage(self) -> None:
         self.stage.index(*self.key)
@@ -367,223 +373,6 @@ class ClientsWriter(Writer):
         super().merge(batch_id=batch_id, now=now)
 
 
-class SalesWriter(Writer):
-    fmt = SALES
-    model = SalesLine
-    key = ("doc_no", "line_no")
-
-    def joins(self) -> str:
-        joins = f" JOIN {table(Client)} c ON c.code = s.client_code"
-        if "employee_code" in self.present:
-            joins += f" LEFT JOIN {table(Employee)} e ON e.code = s.employee_code"
-        return joins
-
-    def targets(self) -> list[Target]:
-        return [
-            Target("doc_no", "s.doc_no"),
-            Target("line_no", "s.line_no"),
-            Target("date", "s.date"),
-            Target("month", "s.month"),
-            Target("client_id", "c.id"),
-            Target("product_code", "COALESCE(s.product_code, '')", "product_code", "''"),
-            Target("product_group", "COALESCE(s.product_group, '')", "product_group", "''"),
-            Target("quantity", "s.quantity", "quantity"),
-            Target("amount", "s.amount"),
-            Target("cost", "s.cost", "cost"),
-            Target(
-                "payment_terms_days", "COALESCE(s.payment_terms_days, 0)", "payment_terms_days", "0"
-            ),
-            Target("employee_id", "e.id", "employee_code"),
-        ]
-
-    def extra_stage_columns(self) -> list[Column]:
-        return [Column("month", "date", ())]
-
-    def prepare(self, typed: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame | None]:
-        return typed.with_columns(pl.col("date").dt.truncate("1mo").alias("month")), None
-
-    def index_stage(self) -> None:
-        if "line_no" not in self.present:
-            # Without a line-number column, lines are numbered in file order per document.
-            self.stage.add_column(Column("line_no", "int", ()))
-            self._number_lines()
-            self.notices.append(
-                _("No line-number column: lines are numbered in file order within each document.")
-            )
-        self.stage.index("doc_no", "line_no")
-        self.stage.index("client_code")
-
-    def _number_lines(self) -> None:
-        self.stage.index("doc_no")
-        execute(
-            f"""
-            UPDATE {STAGE} SET line_no = r.rn FROM (
-                SELECT _line, ROW_NUMBER() OVER (PARTITION BY doc_no ORDER BY _line) AS rn
-                FROM {STAGE}) r
-            WHERE {STAGE}._line = r._line
-            """
-        )
-
-    def check(self) -> list[pl.DataFrame]:
-        errors = super().check()
-        errors.append(
-            missing_reference_errors(
-                "client_code",
-                self.header("client_code"),
-                table(Client),
-                "code",
-                _("no client with this code has been imported"),
-            )
-        )
-        if "employee_code" in self.present:
-            errors.append(
-                missing_reference_errors(
-                    "employee_code",
-                    self.header("employee_code"),
-                    table(Employee),
-                    "code",
-                    _("no employee with this code has been imported"),
-                )
-            )
-        has_terms = "payment_terms_days" in self.present
-        terms = "COALESCE(s.payment_terms_days, 0)" if has_terms else "0"
-        first_terms = "COALESCE(f.payment_terms_days, 0)" if has_terms else "0"
-        errors.append(
-            fetch_errors(
-                f"""
-            SELECT s._line,
-                   CASE WHEN s.client_code <> f.client_code THEN %s
-                        WHEN s.date <> f.date THEN %s ELSE %s END,
-                   CASE WHEN s.client_code <> f.client_code THEN s.client_code
-                        WHEN s.date <> f.date THEN CAST(s.date AS TEXT)
-                        ELSE CAST({terms} AS TEXT) END,
-                   %s || CAST(f._line AS TEXT)
-            FROM {STAGE} s
-            JOIN (SELECT doc_no, MIN(_line) AS first_line FROM {STAGE} GROUP BY doc_no) m
-              ON m.doc_no = s.doc_no
-            JOIN {STAGE} f ON f._line = m.first_line
-            WHERE s._line <> f._line AND s._bad = 0 AND f._bad = 0
-              AND (s.client_code <> f.client_code OR s.date <> f.date OR {terms} <> {first_terms})
-            """,
-                [
-                    self.header("client_code"),
-                    self.header("date"),
-                    self.header("payment_terms_days")
-                    if "payment_terms_days" in self.present
-                    else "",
-                    _(
-                        "lines of one document must share client, date and payment terms; "
-                        "this differs from line "
-                    ),
-                ],
-            )
-        )
-        errors.append(
-            fetch_errors(
-                f"""
-            SELECT s._line, %s, s.doc_no, %s || c0.code
-            FROM {STAGE} s
-            JOIN {table(SalesDocument)} d ON d.doc_no = s.doc_no
-            JOIN {table(Client)} c0 ON c0.id = d.client_id
-            WHERE c0.code <> s.client_code
-            """,
-                [
-                    self.header("doc_no"),
-                    _("this document was imported earlier for another client: "),
-                ],
-            )
-        )
-        return errors
-
-    def merge(self, *, batch_id: int, now: dt.datetime) -> None:
-        # Only what actually changes is rebuilt: the months a changed line leaves and enters,
-        # and the documents it belongs to. Re-importing the same file rebuilds nothing.
-        for name, columns in (
-            ("kam_import_affected", "client_id, month"),
-            ("kam_import_affected_docs", "doc_no"),
-        ):
-            execute(f"DROP TABLE IF EXISTS {name}")
-            if is_postgres():
-                types = (
-                    "client_id bigint, month date" if name.endswith("affected") else "doc_no text"
-                )
-                execute(
-                    f"CREATE TEMP TABLE {name} ({types}, PRIMARY KEY ({columns})) ON COMMIT DROP"
-                )
-            else:
-                execute(f"CREATE TEMP TABLE {name} ({columns}, PRIMARY KEY ({columns}))")
-        changed = self._changed_sql()
-        source = f"FROM {STAGE} s {self.joins()} LEFT JOIN {self.table} t ON {self._key_join()}"
-        execute(
-            f"""
-            INSERT INTO kam_import_affected (client_id, month)
-            SELECT DISTINCT t.client_id, t.month {source}
-            WHERE t.id IS NOT NULL AND ({changed}) ON CONFLICT DO NOTHING
-            """
-        )
-        execute(
-            f"""
-            INSERT INTO kam_import_affected (client_id, month)
-            SELECT DISTINCT c.id, s.month {source}
-            WHERE t.id IS NULL OR ({changed}) ON CONFLICT DO NOTHING
-            """
-        )
-        execute(
-            f"""
-            INSERT INTO kam_import_affected_docs (doc_no)
-            SELECT DISTINCT s.doc_no {source}
-            WHERE t.id IS NULL OR ({changed}) ON CONFLICT DO NOTHING
-            """
-        )
-        # Temporary tables have no statistics until analysed: without them PostgreSQL
-        # picks nested loops over a million rows.
-        execute("ANALYZE kam_import_affected")
-        execute("ANALYZE kam_import_affected_docs")
-        super().merge(batch_id=batch_id, now=now)
-
-    def after_merge(self, *, now: dt.datetime) -> None:
-        lines = self.table
-        documents = table(SalesDocument)
-        due = date_plus_days("MIN(l.date)", "MAX(l.payment_terms_days)")
-        execute(
-            f"""
-            INSERT INTO {documents} (doc_no, date, client_id, payment_terms_days, due_date,
-                                     employee_id, amount, cost, lines)
-            SELECT l.doc_no, MIN(l.date), MIN(l.client_id), MAX(l.payment_terms_days), {due},
-                   MIN(l.employee_id), SUM(l.amount), SUM(l.cost), COUNT(*)
-            FROM {lines} l JOIN kam_import_affected_docs a ON a.doc_no = l.doc_no
-            GROUP BY l.doc_no
-            ON CONFLICT (doc_no) DO UPDATE SET
-                date = excluded.date, client_id = excluded.client_id,
-                payment_terms_days = excluded.payment_terms_days, due_date = excluded.due_date,
-                employee_id = excluded.employee_id, amount = excluded.amount,
-                cost = excluded.cost, lines = excluded.lines
-            """
-        )
-        rollup = table(MonthlyRollup)
-        execute(
-            f"""
-            DELETE FROM {rollup} WHERE EXISTS (
-                SELECT 1 FROM kam_import_affected a
-                WHERE a.client_id = {rollup}.client_id AND a.month = {rollup}.month)
-            """
-        )
-        execute(
-            f"""
-            INSERT INTO {rollup} (client_id, month, product_group, revenue, cost, margin,
-                                  quantity, documents, lines)
-            SELECT l.client_id, l.month, l.product_group, SUM(l.amount), SUM(l.cost),
-                   SUM(l.amount - l.cost), COALESCE(SUM(l.quantity), 0),
-                   COUNT(DISTINCT l.doc_no), COUNT(*)
-            FROM {lines} l JOIN kam_import_affected a
-              ON a.client_id = l.client_id AND a.month = l.month
-            GROUP BY l.client_id, l.month, l.product_group
-            """
-        )
-        execute("DROP TABLE IF EXISTS kam_import_affected")
-        execute("DROP TABLE IF EXISTS kam_import_affected_docs")
-
-
 class PaymentsWriter(Writer):
     fmt = PAYMENTS
     model = Payment
@@ -699,12 +488,3 @@ class CreditDecisionsWriter(Writer):
             )
         )
         return errors
-
-
-WRITERS: dict[str, type[Writer]] = {
-    "employees": EmployeesWriter,
-    "clients": ClientsWriter,
-    "sales": SalesWriter,
-    "payments": PaymentsWriter,
-    "credit_decisions": CreditDecisionsWriter,
-}

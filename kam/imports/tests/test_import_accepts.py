@@ -244,3 +244,35 @@ def test_it_links_managers_that_come_later_in_the_file(tmp_path: Path) -> None:
     assert report.ok, report.errors
     assert Employee.objects.get(code="A2").manager == Employee.objects.get(code="A1")
     assert EMPLOYEES  # the shared fixture stays importable
+
+
+def test_a_new_document_in_a_month_that_has_sales_adds_to_its_rollup(tmp_path: Path) -> None:
+    load_base(tmp_path, upto="sales")
+    report = load(
+        tmp_path,
+        "sales",
+        "doc_no,date,client_code,product_group,amount,cost\n"
+        "S9,2024-01-31,C1,Бумага,50,20\nS10,2024-05-02,C1,Бумага,7,1\n",
+    )
+    assert report.ok and report.created == 2
+    january = MonthlyRollup.objects.get(
+        client__code="C1", month=dt.date(2024, 1, 1), product_group="Бумага"
+    )
+    assert (january.revenue, january.margin, january.documents, january.lines) == (
+        Decimal("1050"),
+        Decimal("330"),
+        2,
+        2,
+    )
+    may = MonthlyRollup.objects.get(client__code="C1", month=dt.date(2024, 5, 1))
+    assert (may.revenue, may.cost, may.documents) == (Decimal("7"), Decimal("1"), 1)
+    assert SalesDocument.objects.get(doc_no="S10").due_date == dt.date(2024, 5, 2)
+
+
+def test_new_and_existing_documents_in_one_file(tmp_path: Path) -> None:
+    load_base(tmp_path, upto="sales")
+    text = SALES + "S11,1,2024-06-01,C2,P9,Картон,1,10,5,0,E4\n"
+    report = load(tmp_path, "sales", text)
+    assert (report.created, report.updated, report.unchanged) == (1, 0, 4)
+    assert SalesDocument.objects.get(doc_no="S11").amount == Decimal("10")
+    assert MonthlyRollup.objects.get(client__code="C2", month=dt.date(2024, 6, 1)).revenue == 10
