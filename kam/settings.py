@@ -54,6 +54,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django_htmx",
+    "django_filters",
+    "ninja",  # its API docs page then loads local assets, not a CDN
+    "axes",
     "kam.audit",
     "kam.organization",
     "kam.clients",
@@ -74,6 +78,26 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "kam.web.middleware.UserLanguageMiddleware",
+    # Last, as its documentation asks: it locks out repeated failed logins.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling: five failures for one user name from one address lock it for 15 minutes.
+AXES_FAILURE_LIMIT = int(os.environ.get("KAM_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = 0.25
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "web/locked_out.html"
+
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
 
 ROOT_URLCONF = "kam.urls"
@@ -90,6 +114,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "kam.web.context.navigation",
             ],
         },
     },
@@ -153,6 +178,8 @@ KAM_IMPORT_DIR = VAR_DIR / "imports"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
+# Company policy: may a key-account manager read clients they are not responsible for?
+KAM_MANAGERS_READ_ALL_CLIENTS = _env_bool("KAM_MANAGERS_READ_ALL_CLIENTS")
 LOGOUT_REDIRECT_URL = "login"
 
 # Uploaded import files can be large; they stream to disk, never into memory.

@@ -16,6 +16,7 @@ from django.db import connection
 from kam.imports.formats import Column, FileFormat
 
 STAGE = "kam_import_stage"
+COPY_SLICE_ROWS = 200_000
 
 _PG_TYPES = {
     "code": "text",
@@ -79,10 +80,12 @@ def bulk_insert(table: str, frame: pl.DataFrame) -> None:
         return
     columns = ", ".join(frame.columns)
     if is_postgres():
-        data = frame.write_csv(include_header=False, date_format="%Y-%m-%d", null_value="")
         sql = f"COPY {table} ({columns}) FROM STDIN (FORMAT csv)"
         with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
-            copy.write(data.encode("utf-8"))
+            # In slices, so ten million lines never become one gigabyte-long string.
+            for part in frame.iter_slices(COPY_SLICE_ROWS):
+                data = part.write_csv(include_header=False, date_format="%Y-%m-%d", null_value="")
+                copy.write(data.encode("utf-8"))
         return
     frame = frame.with_columns(
         [

@@ -1,0 +1,116 @@
+"""Client list (search, filters, sorting, pagination, export) and the client card."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kam.clients.models import Client
+from kam.clients.selectors import client_card, client_list, clients_revenue
+from kam.web import access
+from kam.web.exports import csv_response, xlsx_response
+from kam.web.htmx import render_page
+
+PAGE_SIZE = 50
+
+
+def _require_role(request: HttpRequest) -> None:
+    if not access.can_use_app(request.user):
+        raise PermissionDenied(_("Your account has no role in kam yet."))
+
+
+@login_required
+def client_list_view(request: HttpRequest) -> HttpResponse:
+    _require_role(request)
+    filterset, queryset = client_list(user=request.user, params=request.GET)
+    page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    revenue = clients_revenue(client_ids=[c.pk for c in page], as_of=timezone.localdate())
+    rows = [(client, revenue.get(client.pk)) for client in page]
+    query = request.GET.copy()
+    query.pop("page", None)
+    encoded = query.urlencode()
+    context = {
+        "filterset": filterset,
+        "page": page,
+        "rows": rows,
+        "query": encoded,
+        "query_prefix": f"{encoded}&" if encoded else "",
+        "nav": "clients",
+    }
+    return render_page(request, "clients/list.html", context, fragment="clients/_table.html")
+
+
+EXPORT_HEADER = [
+    "code",
+    "name",
+    "tax_id",
+    "status",
+    "industry",
+    "region",
+    "group_code",
+    "responsible_code",
+    "responsible",
+    "employees",
+    "annual_revenue",
+    "purchase_potential",
+    "revenue_12m",
+]
+
+
+@login_required
+def client_export_view(request: HttpRequest, fmt: str) -> HttpResponseBase:
+    _require_role(request)
+    _filterset, queryset = client_list(user=request.user, params=request.GET)
+    revenue = clients_revenue(
+        client_ids=queryset.values_list("pk", flat=True), as_of=timezone.localdate()
+    )
+
+    def rows():  # type: ignore[no-untyped-def]
+        for c in queryset.iterator(chunk_size=2000):
+            yield [
+                c.code,
+                c.name,
+                c.tax_id,
+                c.get_status_display(),
+                c.industry,
+                c.region,
+                c.group.code if c.group else "",
+                c.responsible.code if c.responsible else "",
+                c.responsible.name if c.responsible else "",
+                c.employees,
+                c.annual_revenue,
+                c.purchase_potential,
+                revenue.get(c.pk),
+            ]
+
+    stamp = timezone.localdate().isoformat()
+    if fmt == "csv":
+        return csv_response(f"clients-{stamp}.csv", EXPORT_HEADER, rows())
+    if fmt == "xlsx":
+        return xlsx_response(f"clients-{stamp}.xlsx", _("Clients"), EXPORT_HEADER, rows())
+    raise Http404
+
+
+@login_required
+def client_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
+    _require_role(request)
+    client = get_object_or_404(
+        access.client_scope(request.user).select_related("responsible__department", "group"),
+        pk=pk,
+    )
+    context = {
+        "client": client,
+        "card": client_card(client=client, as_of=timezone.localdate()),
+        "can_edit": access.can_edit_client(request.user, client),
+        "nav": "clients",
+    }
+    return render_page(request, "clients/detail.html", context)
+
+
+__all__ = ["Client", "client_detail_view", "client_export_view", "client_list_view"]

@@ -1,0 +1,99 @@
+"""Who may see and change what: the one place pages, exports and the API ask.
+
+Roles are Django groups named after organization.choices.Role; a user's employee record
+ties them to the clients they are responsible for.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import QuerySet
+
+from kam.clients.models import Client
+from kam.organization.choices import Role
+from kam.organization.models import Employee
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+# Roles that read every client (the auditor reads everything and changes nothing).
+READ_ALL = {
+    Role.DIRECTOR,
+    Role.KEY_ACCOUNT_HEAD,
+    Role.ANALYST,
+    Role.AUDITOR,
+    Role.CREDIT_COMMITTEE_MEMBER,
+}
+# Roles that change any client in their scope; managers and reps change their own.
+EDIT_ALL = {Role.DIRECTOR, Role.KEY_ACCOUNT_HEAD}
+IMPORTERS = {Role.DIRECTOR, Role.ANALYST}
+
+
+def user_roles(user: AnyUser) -> set[str]:
+    """The user's roles (group names); a superuser counts as the director."""
+    if not user.is_authenticated:
+        return set()
+    cached: set[str] | None = getattr(user, "_kam_roles", None)
+    if cached is not None:
+        return cached
+    roles = set(user.groups.filter(name__in=Role.values).values_list("name", flat=True))  # type: ignore[union-attr,attr-defined]
+    if getattr(user, "is_superuser", False):
+        roles.add(Role.DIRECTOR)
+    user._kam_roles = roles  # type: ignore[union-attr,attr-defined]
+    return roles
+
+
+def user_employee(user: AnyUser) -> Employee | None:
+    if not user.is_authenticated:
+        return None
+    try:
+        return user.employee  # type: ignore[union-attr,attr-defined]
+    except Employee.DoesNotExist:
+        return None
+
+
+def client_scope(user: AnyUser, queryset: QuerySet[Client] | None = None) -> QuerySet[Client]:
+    """The clients ``user`` may see."""
+    queryset = queryset if queryset is not None else Client.objects.all()
+    roles = user_roles(user)
+    if roles & READ_ALL:
+        return queryset
+    if Role.KEY_ACCOUNT_MANAGER in roles and settings.KAM_MANAGERS_READ_ALL_CLIENTS:
+        return queryset
+    employee = user_employee(user)
+    if employee is None or not roles:
+        return queryset.none()
+    return queryset.filter(responsible=employee)
+
+
+def can_view_client(user: AnyUser, client: Client) -> bool:
+    return client_scope(user, Client.objects.filter(pk=client.pk)).exists()
+
+
+def can_edit_client(user: AnyUser, client: Client) -> bool:
+    """Profile facts: the director and the key-account head; managers and reps their own."""
+    roles = user_roles(user)
+    if Role.AUDITOR in roles and not roles & EDIT_ALL:
+        return False
+    if roles & EDIT_ALL:
+        return True
+    employee = user_employee(user)
+    return (
+        bool(roles & {Role.KEY_ACCOUNT_MANAGER, Role.SALES_REP})
+        and employee is not None
+        and client.responsible_id == employee.pk
+    )
+
+
+def can_import(user: AnyUser) -> bool:
+    return bool(user_roles(user) & IMPORTERS)
+
+
+def can_view_imports(user: AnyUser) -> bool:
+    """The history of imports: importers and the auditor."""
+    return bool(user_roles(user) & (IMPORTERS | {Role.AUDITOR}))
+
+
+def can_use_app(user: AnyUser) -> bool:
+    """Anyone with a role (a user without one sees nothing but a notice)."""
+    return bool(user_roles(user))

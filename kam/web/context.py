@@ -1,0 +1,32 @@
+"""The navigation follows the role: each entry names the roles that see it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from kam.web import access
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    entries = []
+    if access.can_use_app(user):
+        entries.append({"url": reverse("clients:list"), "label": _("Clients"), "key": "clients"})
+    if access.can_view_imports(user):
+        entries.append({"url": reverse("imports:list"), "label": _("Imports"), "key": "imports"})
+    if user.is_staff:
+        entries.append(
+            {"url": reverse("admin:index"), "label": _("Administration"), "key": "admin"}
+        )
+    roles = sorted(access.user_roles(user))
+    return {
+        "nav_entries": entries,
+        "user_roles": roles,
+        "user_employee": access.user_employee(user),
+    }
