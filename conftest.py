@@ -19,6 +19,11 @@ def _english(settings):  # type: ignore[no-untyped-def]
     from django.utils import translation
 
     settings.LANGUAGE_CODE = "en"
+    # Argon2 is slow on purpose; tests that create users do not need it (one test checks it).
+    settings.PASSWORD_HASHERS = [
+        "django.contrib.auth.hashers.MD5PasswordHasher",
+        *settings.PASSWORD_HASHERS,
+    ]
     with translation.override("en"):
         yield
 

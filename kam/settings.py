@@ -173,6 +173,12 @@ STORAGES = {
         )
     },
 }
+# Development serves static files from the apps' folders (no collectstatic needed);
+# production serves the collected, hashed copies.
+WHITENOISE_USE_FINDERS = not PRODUCTION
+WHITENOISE_AUTOREFRESH = DEBUG
+if not PRODUCTION:
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = VAR_DIR / "media"
 KAM_IMPORT_DIR = VAR_DIR / "imports"
 

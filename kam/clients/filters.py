@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from kam.clients.choices import ClientStatus
 from kam.clients.models import Client
+from kam.clients.search import contains_folded
 from kam.organization.choices import DepartmentKind
 from kam.organization.models import Employee
 
@@ -75,6 +77,8 @@ class ClientFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(name__icontains=value) | Q(code__istartswith=value) | Q(tax_id__startswith=value)
+        annotation, name_matches = contains_folded("name", value)
+        code = Lower("code")
+        return queryset.annotate(**annotation, _code_folded=code).filter(
+            name_matches | Q(_code_folded__startswith=value.lower()) | Q(tax_id__startswith=value)
         )

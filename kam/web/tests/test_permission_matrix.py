@@ -1,0 +1,90 @@
+"""Every URL × every role (and an anonymous visitor) gets exactly the answer it should.
+
+The URL list comes from the URL configuration: a new page without a decision here fails.
+The admin is Django's (staff only, its own permission system) and is left out.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client as Browser
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from kam.web.tests.conftest import ROLES, Company
+
+pytestmark = pytest.mark.django_db
+
+EVERYONE = ["anonymous", *ROLES]
+WITH_ROLE = [r for r in ROLES if r != "ivan"]
+
+
+def answers(default: int, anonymous: int = 302, **per_role: int) -> dict[str, int]:
+    table = {role: default for role in ROLES}
+    table["anonymous"] = anonymous
+    table.update(per_role)
+    return table
+
+
+def only(allowed: list[str], yes: int, no: int = 403, anonymous: int = 302) -> dict[str, int]:
+    return {"anonymous": anonymous, **{r: yes if r in allowed else no for r in ROLES}}
+
+
+# name → (method, args, data, expected per role)
+MATRIX: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
+    "home": ("get", [], {}, answers(302, ivan=403)),
+    "login": ("get", [], {}, answers(302, anonymous=200)),
+    "logout": ("get", [], {}, answers(405, anonymous=405)),
+    "password_change": ("get", [], {}, answers(200)),
+    "password_change_done": ("get", [], {}, answers(200)),
+    "language": ("get", [], {}, answers(405, anonymous=405)),
+    "clients:list": ("get", [], {}, answers(200, ivan=403)),
+    "clients:export": ("get", ["csv"], {}, answers(200, ivan=403)),
+    "clients:detail": ("get", ["C1"], {}, answers(200, dave=404, erin=404, ivan=403)),
+    "imports:list": ("get", [], {}, only(["alice", "grace", "frank"], 200)),
+    "imports:upload": ("post", [], {}, only(["alice", "grace"], 400)),
+    "imports:confirm": ("post", ["no-such-upload"], {}, only(["alice", "grace"], 302)),
+}
+LEFT_OUT_NAMESPACES = {"admin"}
+LEFT_OUT_NAMES = {"set_language"}  # Django's own i18n view, not used by the app's pages
+
+
+def url_names() -> set[str]:
+    names: set[str] = set()
+
+    def walk(patterns: list[Any], namespace: str) -> None:
+        for pattern in patterns:
+            if isinstance(pattern, URLResolver):
+                inner = namespace
+                if pattern.namespace:
+                    inner = f"{namespace}{pattern.namespace}:"
+                if pattern.namespace in LEFT_OUT_NAMESPACES:
+                    continue
+                walk(pattern.url_patterns, inner)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                if pattern.name not in LEFT_OUT_NAMES:
+                    names.add(f"{namespace}{pattern.name}")
+
+    walk(get_resolver().url_patterns, "")
+    return names
+
+
+def test_every_url_has_a_permission_decision() -> None:
+    missing = url_names() - set(MATRIX)
+    assert not missing, f"add these URLs to the permission matrix: {sorted(missing)}"
+
+
+@pytest.mark.parametrize("name", sorted(MATRIX))
+def test_each_role_gets_the_expected_answer(company: Company, name: str) -> None:
+    method, args, data, expected = MATRIX[name]
+    args = [company.clients[a].pk if a in company.clients else a for a in args]
+    url = reverse(name, args=args)
+    got = {}
+    for role in EVERYONE:
+        browser = Browser()
+        if role != "anonymous":
+            browser.force_login(company.users[role])
+        response = getattr(browser, method)(url, data)
+        got[role] = response.status_code
+    assert got == expected
