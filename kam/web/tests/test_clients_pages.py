@@ -85,7 +85,7 @@ def test_a_card_out_of_scope_is_not_found(company: Company) -> None:
 
 def test_the_csv_export_escapes_formulas_and_keeps_the_scope(company: Company) -> None:
     response = browser_for(company, "erin").get(reverse("clients:export", args=["csv"]))
-    text = b"".join(response.streaming_content).decode("utf-8-sig")
+    text = b"".join(response.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
     rows = list(csv.reader(io.StringIO(text), delimiter=";"))
     assert rows[0][:2] == ["code", "name"]
     assert [r[0] for r in rows[1:]] == ["C3"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client as Browser
@@ -17,7 +19,7 @@ GOOD = "code,name,region\nN1,ООО «Новый»,Тверь\nN2,АО «Вто�
 BAD = "code,name\nN1,\n,Без кода\n"
 
 
-def upload(browser: Browser, text: str, kind: str = "clients") -> object:
+def upload(browser: Browser, text: str, kind: str = "clients") -> Any:
     return browser.post(
         reverse("imports:upload"),
         {

@@ -62,9 +62,12 @@ def url_names() -> set[str]:
                 if pattern.namespace in LEFT_OUT_NAMESPACES:
                     continue
                 walk(pattern.url_patterns, inner)
-            elif isinstance(pattern, URLPattern) and pattern.name:
-                if pattern.name not in LEFT_OUT_NAMES:
-                    names.add(f"{namespace}{pattern.name}")
+            elif (
+                isinstance(pattern, URLPattern)
+                and pattern.name
+                and pattern.name not in LEFT_OUT_NAMES
+            ):
+                names.add(f"{namespace}{pattern.name}")
 
     walk(get_resolver().url_patterns, "")
     return names
