@@ -48,7 +48,7 @@ def company(db: None) -> Company:
         employee = Employee.objects.create(
             code=code,
             name=name,
-            department=Department.objects.get(kind=department),
+            department=Department.objects.get_or_create(kind=department)[0],
             role=role,
             user=user,
         )

@@ -1,0 +1,196 @@
+"""GET /api/clients and /api/clients/{client_id}: the client list and card, in JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja import P, PathEx, QueryEx, Router
+
+from kam.api.auth import request_user
+from kam.api.schemas import (
+    DEFAULT_LIMIT,
+    MAX_ID,
+    MAX_LIMIT,
+    MAX_OFFSET,
+    NO_NUL,
+    ClientDetailOut,
+    ClientListOut,
+    ClientOrdering,
+    ErrorOut,
+    ValidationErrorOut,
+)
+from kam.clients.choices import ClientStatus
+from kam.clients.models import Client
+from kam.clients.selectors import client_card, client_list, clients_revenue
+from kam.organization.choices import DepartmentKind
+from kam.organization.models import Employee
+from kam.web import access
+
+router = Router(tags=["clients"])
+
+
+def require_role(request: HttpRequest) -> None:
+    """Clients are for users with a role, as on the pages (a user without one sees nothing)."""
+    if not access.can_use_app(request_user(request)):
+        raise PermissionDenied(_("Your account has no role in kam yet."))
+
+
+def _employee(employee: Employee | None) -> dict[str, Any] | None:
+    if employee is None:
+        return None
+    return {"id": employee.pk, "code": employee.code, "name": employee.name}
+
+
+def _money(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _client_facts(client: Client) -> dict[str, Any]:
+    return {
+        "id": client.pk,
+        "code": client.code,
+        "name": client.name,
+        "tax_id": client.tax_id,
+        "status": client.status,
+        "industry": client.industry,
+        "region": client.region,
+        "group_code": client.group.code if client.group else None,
+        "responsible": _employee(client.responsible),
+    }
+
+
+@router.get(
+    "",
+    response={
+        200: ClientListOut,
+        400: ErrorOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        422: ValidationErrorOut,
+    },
+    operation_id="client_list",
+    summary="Clients the caller may see, filtered and sorted",
+    description=(
+        "The same filters as the client list page. A value the filters do not know "
+        "(an unknown region, an inactive employee) is refused with 400, never ignored."
+    ),
+)
+def client_list_endpoint(
+    request: HttpRequest,
+    q: QueryEx[
+        str | None,
+        P(max_length=200, pattern=NO_NUL, description="Name (contains), code or tax id (starts)."),
+    ] = None,
+    status: ClientStatus | None = None,
+    responsible: QueryEx[int | None, P(ge=1, le=MAX_ID, description="Employee id.")] = None,
+    department: QueryEx[
+        DepartmentKind | None, P(description="The responsible employee's department.")
+    ] = None,
+    region: QueryEx[str | None, P(max_length=255, pattern=NO_NUL)] = None,
+    industry: QueryEx[str | None, P(max_length=255, pattern=NO_NUL)] = None,
+    ordering: ClientOrdering | None = None,
+    limit: QueryEx[int, P(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    offset: QueryEx[int, P(ge=0, le=MAX_OFFSET)] = 0,
+) -> dict[str, Any]:
+    require_role(request)
+    values = {
+        "q": q,
+        "status": status,
+        "responsible": responsible,
+        "department": department,
+        "region": region,
+        "industry": industry,
+        "ordering": ordering,
+    }
+    params = {name: str(value) for name, value in values.items() if value is not None}
+    filterset, queryset = client_list(user=request_user(request), params=params)
+    # The pages ignore a bad filter; an API caller would silently get every client instead.
+    if filterset.is_bound and not filterset.form.is_valid():
+        raise ValidationError(filterset.form.errors.as_data())  # type: ignore[arg-type]
+    page = list(queryset[offset : offset + limit])
+    revenue = clients_revenue(client_ids=[c.pk for c in page], as_of=timezone.localdate())
+    return {
+        "count": queryset.count(),
+        "items": [{**_client_facts(c), "revenue_12m": float(revenue.get(c.pk) or 0)} for c in page],
+    }
+
+
+@router.get(
+    "/{client_id}",
+    response={
+        200: ClientDetailOut,
+        401: ErrorOut,
+        403: ErrorOut,
+        404: ErrorOut,
+        422: ValidationErrorOut,
+    },
+    operation_id="client_detail",
+    summary="The client card",
+    description="404 also when the client exists but is not the caller's to see.",
+)
+def client_detail_endpoint(
+    request: HttpRequest, client_id: PathEx[int, P(ge=1, le=MAX_ID)]
+) -> dict[str, Any]:
+    require_role(request)
+    user = request_user(request)
+    client = (
+        access.client_scope(user)
+        .select_related("responsible", "group")
+        .filter(pk=client_id)
+        .first()
+    )
+    if client is None:
+        raise Http404
+    card = client_card(client=client, as_of=timezone.localdate())
+    receivables = card["receivables"]
+    decision = card["credit_decision"]
+    return {
+        **_client_facts(client),
+        "group_name": client.group.name if client.group else None,
+        "employees": client.employees,
+        "annual_revenue": _money(client.annual_revenue),
+        "purchase_potential": _money(client.purchase_potential),
+        "revenue_12m": card["revenue_12m"],
+        "margin_12m": card["margin_12m"],
+        "monthly": card["series"],
+        "receivables": {
+            "unpaid": float(receivables["unpaid"] or 0),
+            "overdue": float(receivables["overdue"] or 0),
+            "max_overdue_days": max(int(receivables["max_overdue_days"] or 0), 0),
+            "overdue_documents": int(receivables["overdue_documents"] or 0),
+        },
+        "recent_documents": [
+            {
+                "doc_no": d.doc_no,
+                "date": d.date,
+                "due_date": d.due_date,
+                "amount": float(d.amount),
+                "cost": _money(d.cost),
+                "payment_terms_days": d.payment_terms_days,
+                "lines": d.lines,
+            }
+            for d in card["documents"]
+        ],
+        "recent_payments": [
+            {
+                "doc_no": p.doc_no,
+                "date": p.date,
+                "amount": float(p.amount),
+                "invoice_doc_no": p.invoice_doc_no,
+            }
+            for p in card["payments"]
+        ],
+        "credit_decision": None
+        if decision is None
+        else {
+            "decision_no": decision.decision_no,
+            "date": decision.date,
+            "credit_limit": float(decision.credit_limit),
+            "max_terms_days": decision.max_terms_days,
+            "valid_until": decision.valid_until,
+        },
+    }
