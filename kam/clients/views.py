@@ -41,6 +41,8 @@ def client_list_view(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "query": encoded,
         "query_prefix": f"{encoded}&" if encoded else "",
+        # Who sees only their own clients has no use for the owner filters.
+        "own_clients_only": not access.sees_others_clients(request.user),
         "nav": "clients",
     }
     return render_page(request, "clients/list.html", context, fragment="clients/_table.html")

@@ -66,6 +66,13 @@ def client_scope(user: AnyUser, queryset: QuerySet[Client] | None = None) -> Que
     return queryset.filter(responsible=employee)
 
 
+def sees_others_clients(user: AnyUser) -> bool:
+    roles = user_roles(user)
+    return bool(roles & READ_ALL) or (
+        Role.KEY_ACCOUNT_MANAGER in roles and settings.KAM_MANAGERS_READ_ALL_CLIENTS
+    )
+
+
 def can_view_client(user: AnyUser, client: Client) -> bool:
     return client_scope(user, Client.objects.filter(pk=client.pk)).exists()
 
