@@ -17,6 +17,13 @@ DATASETS = SHARED / "datasets"
 
 
 @pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _english(settings):  # type: ignore[no-untyped-def]
     from django.utils import translation
 

@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-BENCHES = ["import_sales_sqlite", "import_sales_postgres"]
+BENCHES = ["import_sales_sqlite", "import_sales_postgres", "web_p95"]
 POSTGRES_ADMIN_URL = os.environ.get("KAM_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 
 
@@ -73,6 +73,11 @@ def main() -> None:
         )
         for name in BENCHES:
             if only and name not in only:
+                continue
+            if name == "web_p95":
+                from kam import bench_web
+
+                bench_web.main()
                 continue
             if name == "import_sales_sqlite":
                 figures = _import_sales(f"sqlite:///{tmp}/bench.sqlite3", company)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import django_filters
+from django.core.cache import cache
 from django.db.models import Q, QuerySet
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -12,16 +15,46 @@ from kam.clients.models import Client
 from kam.clients.search import contains_folded
 from kam.organization.choices import DepartmentKind
 from kam.organization.models import Employee
+from kam.web.widgets import FastSelect
+
+CHOICES_CACHE_KEY = "kam:clients:filter-choices"
+# Per process; an import elsewhere shows in the drop-downs within a minute.
+CHOICES_SECONDS = 60
 
 
-def _distinct(field: str) -> list[tuple[str, str]]:
-    values = (
-        Client.objects.exclude(**{field: ""})
-        .order_by(field)
-        .values_list(field, flat=True)
+def filter_choices() -> dict[str, list[tuple[Any, str]]]:
+    """Regions, industries and responsible employees that occur among clients (cached)."""
+    cached = cache.get(CHOICES_CACHE_KEY)
+    if cached is not None:
+        return dict(cached)
+
+    def distinct(field: str) -> list[tuple[Any, str]]:
+        values = (
+            Client.objects.exclude(**{field: ""})
+            .order_by(field)
+            .values_list(field, flat=True)
+            .distinct()
+        )
+        return [(v, v) for v in values]
+
+    responsible = list(
+        Employee.objects.filter(clients__isnull=False)
         .distinct()
+        .order_by("name")
+        .values_list("id", "name")
     )
-    return [(v, v) for v in values]
+    choices = {
+        "region": distinct("region"),
+        "industry": distinct("industry"),
+        "responsible": responsible,
+    }
+    cache.set(CHOICES_CACHE_KEY, choices, CHOICES_SECONDS)
+    return choices
+
+
+def filter_choices_reset() -> None:
+    """After imports or edits that change regions, industries or who is responsible."""
+    cache.delete(CHOICES_CACHE_KEY)
 
 
 class ClientFilterSet(django_filters.FilterSet):
@@ -29,11 +62,12 @@ class ClientFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=ClientStatus.choices, label=_("Status"), empty_label=_("All")
     )
-    responsible = django_filters.ModelChoiceFilter(
-        queryset=Employee.objects.filter(is_active=True).order_by("name"),
+    responsible = django_filters.ChoiceFilter(
+        choices=lambda: filter_choices()["responsible"],
         label=_("Responsible"),
-        field_name="responsible",
+        field_name="responsible_id",
         empty_label=_("All"),
+        widget=FastSelect,
     )
     department = django_filters.ChoiceFilter(
         choices=DepartmentKind.choices,
@@ -42,10 +76,16 @@ class ClientFilterSet(django_filters.FilterSet):
         empty_label=_("All"),
     )
     region = django_filters.ChoiceFilter(
-        choices=lambda: _distinct("region"), label=_("Region"), empty_label=_("All")
+        choices=lambda: filter_choices()["region"],
+        label=_("Region"),
+        empty_label=_("All"),
+        widget=FastSelect,
     )
     industry = django_filters.ChoiceFilter(
-        choices=lambda: _distinct("industry"), label=_("Industry"), empty_label=_("All")
+        choices=lambda: filter_choices()["industry"],
+        label=_("Industry"),
+        empty_label=_("All"),
+        widget=FastSelect,
     )
     ordering = django_filters.OrderingFilter(
         fields=(

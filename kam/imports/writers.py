@@ -307,10 +307,12 @@ class EmployeesWriter(Writer):
             )
 
     def after_merge(self, *, now: dt.datetime) -> None:
+        from kam.clients.filters import filter_choices_reset
         from kam.organization.services import employees_sync_after_import
 
         codes = [row[0] for row in fetch(f"SELECT code FROM {STAGE}")]
         employees_sync_after_import(codes=codes)
+        filter_choices_reset()
 
 
 class ClientsWriter(Writer):
@@ -371,6 +373,11 @@ class ClientsWriter(Writer):
             if created > 0:
                 self.notices.append(_("%(n)d new holding group(s) created") % {"n": created})
         super().merge(batch_id=batch_id, now=now)
+
+    def after_merge(self, *, now: dt.datetime) -> None:
+        from kam.clients.filters import filter_choices_reset
+
+        filter_choices_reset()
 
 
 class PaymentsWriter(Writer):

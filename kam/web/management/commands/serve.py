@@ -17,8 +17,11 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--workers", type=int, default=2, help="processes (default 2)")
         parser.add_argument("--threads", type=int, default=4, help="threads per process")
-        parser.add_argument("--dev", action="store_true",
-                            help="Django's development server (reloads on code changes)")
+        parser.add_argument(
+            "--dev",
+            action="store_true",
+            help="Django's development server (reloads on code changes)",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         # Static files are served by WhiteNoise from the app's own folders: no CDN, offline.
