@@ -62,7 +62,7 @@ def _kam(url: str, *args: str) -> str:
 def _prepare(url: str, clients: int) -> dict[str, object]:
     import psycopg
 
-    stamp = {"clients": clients, "seed": 5, "version": 1}
+    stamp: dict[str, object] = {"clients": clients, "seed": 5, "version": 1}
     with psycopg.connect(f"{ADMIN_URL}/postgres", autocommit=True) as conn:
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DATABASE]).fetchone()
         if exists:

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "kam.imports",
     "kam.generator",
     "kam.web",
+    "kam.api",
 ]
 
 MIDDLEWARE = [

@@ -8,7 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from ninja import P, PathEx, QueryEx, Router
+from ninja import P, PathEx, Query, QueryEx, Router
 
 from kam.api.auth import request_user
 from kam.api.schemas import (
@@ -16,17 +16,14 @@ from kam.api.schemas import (
     MAX_ID,
     MAX_LIMIT,
     MAX_OFFSET,
-    NO_NUL,
     ClientDetailOut,
+    ClientFilters,
     ClientListOut,
-    ClientOrdering,
     ErrorOut,
     ValidationErrorOut,
 )
-from kam.clients.choices import ClientStatus
 from kam.clients.models import Client
 from kam.clients.selectors import client_card, client_list, clients_revenue
-from kam.organization.choices import DepartmentKind
 from kam.organization.models import Employee
 from kam.web import access
 
@@ -75,42 +72,25 @@ def _client_facts(client: Client) -> dict[str, Any]:
     operation_id="client_list",
     summary="Clients the caller may see, filtered and sorted",
     description=(
-        "The same filters as the client list page. A value the filters do not know "
-        "(an unknown region, an inactive employee) is refused with 400, never ignored."
+        "The same filters as the client list page. Region, industry and responsible match "
+        "exactly (an unknown region finds no client); a value the filters cannot read is "
+        "refused with 400, never ignored."
     ),
 )
 def client_list_endpoint(
     request: HttpRequest,
-    q: QueryEx[
-        str | None,
-        P(max_length=200, pattern=NO_NUL, description="Name (contains), code or tax id (starts)."),
-    ] = None,
-    status: ClientStatus | None = None,
-    responsible: QueryEx[int | None, P(ge=1, le=MAX_ID, description="Employee id.")] = None,
-    department: QueryEx[
-        DepartmentKind | None, P(description="The responsible employee's department.")
-    ] = None,
-    region: QueryEx[str | None, P(max_length=255, pattern=NO_NUL)] = None,
-    industry: QueryEx[str | None, P(max_length=255, pattern=NO_NUL)] = None,
-    ordering: ClientOrdering | None = None,
+    filters: Query[ClientFilters],
     limit: QueryEx[int, P(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     offset: QueryEx[int, P(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     require_role(request)
-    values = {
-        "q": q,
-        "status": status,
-        "responsible": responsible,
-        "department": department,
-        "region": region,
-        "industry": industry,
-        "ordering": ordering,
-    }
-    params = {name: str(value) for name, value in values.items() if value is not None}
+    params = filters.as_params()
     filterset, queryset = client_list(user=request_user(request), params=params)
     # The pages ignore a bad filter; an API caller would silently get every client instead.
     if filterset.is_bound and not filterset.form.is_valid():
         raise ValidationError(filterset.form.errors.as_data())  # type: ignore[arg-type]
+    # Pages must not overlap: equal sort keys are ordered by id.
+    queryset = queryset.order_by(*queryset.query.order_by, "id")
     page = list(queryset[offset : offset + limit])
     revenue = clients_revenue(client_ids=[c.pk for c in page], as_of=timezone.localdate())
     return {

@@ -8,6 +8,7 @@ Django raise, so bad input never turns into a 500.
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from django.core.exceptions import (
     BadRequest,
@@ -34,22 +35,21 @@ def validation_message(error: ValidationError) -> str:
 
 
 def install_error_handlers(api: NinjaAPI) -> None:
-    def bad_input(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def bad_input(request: HttpRequest, exc: Any) -> HttpResponse:
         assert isinstance(exc, ValidationError)
         return api.create_response(request, {"detail": validation_message(exc)}, status=400)
 
-    def malformed(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def malformed(request: HttpRequest, exc: Any) -> HttpResponse:
         if isinstance(exc, SuspiciousOperation):
             security_logger.warning("API request refused: %s", exc)
-        return api.create_response(
-            request, {"detail": _("The request could not be read: %(why)s") % {"why": exc}}, 400
-        )
+        message = _("The request could not be read: %(why)s") % {"why": exc}
+        return api.create_response(request, {"detail": message}, status=400)
 
-    def forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def forbidden(request: HttpRequest, exc: Any) -> HttpResponse:
         message = str(exc) or _("You do not have permission to do this.")
         return api.create_response(request, {"detail": message}, status=403)
 
-    def not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    def not_found(request: HttpRequest, exc: Any) -> HttpResponse:
         return api.create_response(request, {"detail": _("Not found.")}, status=404)
 
     api.add_exception_handler(ValidationError, bad_input)

@@ -8,10 +8,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import File, Form, P, QueryEx, Router
+from ninja import File, Form, P, Query, QueryEx, Router, Status, UploadedFile
 
 from kam.api.auth import request_user
 from kam.api.schemas import (
@@ -20,6 +19,7 @@ from kam.api.schemas import (
     MAX_OFFSET,
     ErrorOut,
     ImportBatchListOut,
+    ImportFilters,
     ImportReportOut,
     ValidationErrorOut,
 )
@@ -42,15 +42,15 @@ SHOWN_ERRORS = 1000
 )
 def import_list_endpoint(
     request: HttpRequest,
-    kind: ImportKind | None = None,
+    filters: Query[ImportFilters],
     limit: QueryEx[int, P(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
     offset: QueryEx[int, P(ge=0, le=MAX_OFFSET)] = 0,
 ) -> dict[str, Any]:
     if not access.can_view_imports(request_user(request)):
         raise PermissionDenied(_("Only importers and the auditor see the imports."))
     batches = ImportBatch.objects.order_by("-started_at", "-id")
-    if kind is not None:
-        batches = batches.filter(kind=kind)
+    if filters.kind:
+        batches = batches.filter(kind=filters.kind)
     return {
         "count": batches.count(),
         "items": [
@@ -103,7 +103,7 @@ def import_upload_endpoint(
     kind: Form[ImportKind],
     file: File[UploadedFile],
     dry_run: Form[bool] = False,
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     user = request_user(request)
     if not access.can_import(user):
         raise PermissionDenied(_("Only the director and the analyst import files."))
@@ -116,7 +116,7 @@ def import_upload_endpoint(
     body = report.as_json()
     body["errors_total"] = len(report.errors)
     body["errors"] = report.errors[:SHOWN_ERRORS]
-    return (200 if report.ok else 422), body
+    return Status(200 if report.ok else 422, body)
 
 
 def _save(upload: UploadedFile, folder: Path) -> Path:

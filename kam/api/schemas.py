@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
+from typing import Any
+
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
@@ -14,7 +16,7 @@ from kam.clients.choices import ClientStatus
 from kam.imports.models import ImportKind
 from kam.organization.choices import DepartmentKind, Role
 
-# Ids are 64-bit; a larger number in a URL is simply not an id (and must not reach SQL).
+# Ids are 64-bit integers: the bound tells clients so (and keeps huge numbers out of SQL).
 MAX_ID = 2**63 - 1
 MAX_OFFSET = 1_000_000_000
 DEFAULT_LIMIT = 50
@@ -60,6 +62,51 @@ class ClientOrdering(enum.StrEnum):
     INDUSTRY_DESC = "-industry"
     RESPONSIBLE = "responsible"
     RESPONSIBLE_DESC = "-responsible"
+
+
+def _absent_not_null(schema: dict[str, Any]) -> None:
+    """``X | None`` fields become plain ``X``: a query parameter is left out, never null."""
+    for name, prop in schema.get("properties", {}).items():
+        options = prop.get("anyOf", [])
+        kept = [o for o in options if o != {"type": "null"}]
+        if len(kept) == 1 and len(options) == 2:
+            own = {k: v for k, v in prop.items() if k != "anyOf"}
+            schema["properties"][name] = {**kept[0], **own}
+
+
+class QueryParams(Schema):
+    """Optional query parameters (None when absent), documented without null."""
+
+    model_config = ConfigDict(json_schema_extra=_absent_not_null)
+
+
+class ClientFilters(QueryParams):
+    """The client list's filters, those of ClientFilterSet; absent means "any"."""
+
+    q: str | None = Field(
+        None,
+        max_length=200,
+        pattern=NO_NUL,
+        description="Name (contains), code or tax id (starts with), any letter case.",
+    )
+    status: ClientStatus | None = Field(None, description="The client's status.")
+    responsible: int | None = Field(
+        None, ge=1, le=MAX_ID, description="The responsible employee's id."
+    )
+    department: DepartmentKind | None = Field(
+        None, description="The responsible employee's department."
+    )
+    region: str | None = Field(None, max_length=255, pattern=NO_NUL)
+    industry: str | None = Field(None, max_length=255, pattern=NO_NUL)
+    ordering: ClientOrdering | None = Field(None, description="Sort key; `-` sorts descending.")
+
+    def as_params(self) -> dict[str, str]:
+        """The filter set's parameters, as a query string would give them."""
+        return {name: str(value) for name, value in self.model_dump(exclude_none=True).items()}
+
+
+class ImportFilters(QueryParams):
+    kind: ImportKind | None = Field(None, description="Only imports of this kind.")
 
 
 class EmployeeRefOut(Schema):

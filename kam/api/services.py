@@ -6,7 +6,7 @@ import datetime as dt
 import hashlib
 import secrets
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import User
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -28,7 +28,7 @@ def api_token_hash(secret: str) -> str:
 
 
 @transaction.atomic
-def api_token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
+def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Make a token for ``user``; the secret is returned once here and never stored."""
     secret = secrets.token_urlsafe(32)
     token = ApiToken(
@@ -43,17 +43,16 @@ def api_token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, st
         actor=user,
         action="api_token.created",
         obj=token,
-        summary=_("API token “%(name)s” (%(prefix)s…) created")
-        % {"name": token.name, "prefix": token.prefix},
+        summary=f"API token “{token.name}” ({token.prefix}…) created",
         data={"name": token.name, "prefix": token.prefix},
     )
     return token, secret
 
 
 @transaction.atomic
-def api_token_revoke(*, token: ApiToken, by: AbstractBaseUser) -> ApiToken:
+def api_token_revoke(*, token: ApiToken, by: User) -> ApiToken:
     """Revoke ``token`` (its owner, or an administrator); revoking twice changes nothing."""
-    if token.user_id != by.pk and not by.has_perm("api.change_apitoken"):  # type: ignore[attr-defined]
+    if token.user_id != by.pk and not by.has_perm("api.change_apitoken"):
         raise PermissionDenied(_("Only the token's owner may revoke it."))
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is not None:
@@ -64,8 +63,7 @@ def api_token_revoke(*, token: ApiToken, by: AbstractBaseUser) -> ApiToken:
         actor=by,
         action="api_token.revoked",
         obj=token,
-        summary=_("API token “%(name)s” (%(prefix)s…) revoked")
-        % {"name": token.name, "prefix": token.prefix},
+        summary=f"API token “{token.name}” ({token.prefix}…) revoked",
         data={"name": token.name, "prefix": token.prefix, "owner": token.user_id},
     )
     return token

@@ -62,12 +62,12 @@ class ClientFilterSet(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(
         choices=ClientStatus.choices, label=_("Status"), empty_label=_("All")
     )
-    responsible = django_filters.ChoiceFilter(
-        choices=lambda: filter_choices()["responsible"],
-        label=_("Responsible"),
+    # Values are matched exactly, not against the cached options: a region imported a second
+    # ago in another process filters at once; only its drop-down entry may lag a minute.
+    responsible = django_filters.NumberFilter(
         field_name="responsible_id",
-        empty_label=_("All"),
-        widget=FastSelect,
+        label=_("Responsible"),
+        widget=FastSelect(options=lambda: filter_choices()["responsible"]),
     )
     department = django_filters.ChoiceFilter(
         choices=DepartmentKind.choices,
@@ -75,17 +75,11 @@ class ClientFilterSet(django_filters.FilterSet):
         label=_("Department"),
         empty_label=_("All"),
     )
-    region = django_filters.ChoiceFilter(
-        choices=lambda: filter_choices()["region"],
-        label=_("Region"),
-        empty_label=_("All"),
-        widget=FastSelect,
+    region = django_filters.CharFilter(
+        label=_("Region"), widget=FastSelect(options=lambda: filter_choices()["region"])
     )
-    industry = django_filters.ChoiceFilter(
-        choices=lambda: filter_choices()["industry"],
-        label=_("Industry"),
-        empty_label=_("All"),
-        widget=FastSelect,
+    industry = django_filters.CharFilter(
+        label=_("Industry"), widget=FastSelect(options=lambda: filter_choices()["industry"])
     )
     ordering = django_filters.OrderingFilter(
         fields=(

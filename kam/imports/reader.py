@@ -242,7 +242,9 @@ def _csv_fast_batches(source: TableSource, batch_rows: int) -> Iterator[pl.DataF
                 batch = _drop_blank(batch, columns)
                 if not batch.is_empty():
                     yield batch
-        except pl.exceptions.ComputeError as exc:
+        except pl.exceptions.PolarsError as exc:
+            # Too many cells (ComputeError), too few (SchemaError), anything Polars cannot
+            # place: the exact reader reports it by line.
             raise RaggedRows(str(exc)) from exc
     finally:
         if temp:

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from kam.web import views
+from kam.web import tokens, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -18,6 +18,8 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("language/", views.language_switch, name="language"),
+    path("tokens/", tokens.token_list_view, name="tokens"),
+    path("tokens/<int:pk>/revoke/", tokens.token_revoke_view, name="token_revoke"),
     path("clients/", include("kam.clients.urls")),
     path("imports/", include("kam.imports.urls")),
 ]

@@ -276,3 +276,9 @@ def test_new_and_existing_documents_in_one_file(tmp_path: Path) -> None:
     assert (report.created, report.updated, report.unchanged) == (1, 0, 4)
     assert SalesDocument.objects.get(doc_no="S11").amount == Decimal("10")
     assert MonthlyRollup.objects.get(client__code="C2", month=dt.date(2024, 6, 1)).revenue == 10
+
+
+def test_a_row_with_fewer_cells_than_the_header_is_read(tmp_path: Path) -> None:
+    report = load(tmp_path, "clients", "code,name,region\nC7,Седьмой\nC8,Восьмой,Тула\n")
+    assert report.ok, report.errors
+    assert Client.objects.get(code="C7").region == ""

@@ -1,0 +1,60 @@
+"""The OpenAPI document and the interactive docs."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.test import Client as HttpClient
+
+from kam.api.tests.conftest import Company, MakeClient
+
+pytestmark = pytest.mark.django_db
+
+OPERATIONS = {
+    ("get", "/api/clients"),
+    ("get", "/api/clients/{client_id}"),
+    ("get", "/api/imports"),
+    ("post", "/api/imports"),
+    ("get", "/api/tokens"),
+    ("post", "/api/tokens"),
+    ("delete", "/api/tokens/{token_id}"),
+    ("get", "/api/me"),
+}
+
+
+def test_it_publishes_every_operation_with_both_auth_methods() -> None:
+    document = HttpClient().get("/api/openapi.json").json()
+    assert document["info"]["title"] == "kam API"
+    found = {(m, p) for p, ops in document["paths"].items() for m in ops}
+    assert found == OPERATIONS
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            assert operation["security"] == [{"BearerTokenAuth": []}, {"SessionAuth": []}]
+            assert "401" in operation["responses"], (method, path)
+
+
+def test_it_serves_the_docs_from_local_assets() -> None:
+    response = HttpClient().get("/api/docs")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "/static/ninja/" in html
+    assert "cdn." not in html and "unpkg" not in html
+
+
+def test_its_docs_page_lets_a_signed_in_user_try_writes(
+    company: Company, session: MakeClient
+) -> None:
+    """Swagger UI sends the page's CSRF token with the session (ninja's swagger-ui-init.js)."""
+    browser = session("alice")
+    html = browser.get("/api/docs").content.decode()
+    assert 'data-api-csrf="true"' in html
+    match = re.search(r'data-csrf-token="([^"]+)"', html)
+    assert match is not None
+    response = browser.post(
+        "/api/tokens",
+        {"name": "from the docs"},
+        content_type="application/json",
+        headers={"X-CSRFToken": match.group(1)},
+    )
+    assert response.status_code == 201
