@@ -124,7 +124,12 @@ TEMPLATES = [
 
 def database_from_url(url: str) -> dict[str, object]:
     """Django DATABASES entry for a ``KAM_DATABASE_URL`` value."""
-    config: dict[str, object] = dict(dj_database_url.parse(url, conn_max_age=0))
+    # Persistent connections: opening a PostgreSQL connection per request costs more than
+    # most pages. SQLite connections are cheap and are not kept.
+    persistent = 0 if url.startswith("sqlite") else int(os.environ.get("KAM_CONN_MAX_AGE", "300"))
+    config: dict[str, object] = dict(
+        dj_database_url.parse(url, conn_max_age=persistent, conn_health_checks=persistent > 0)
+    )
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers (the web app) work while an import writes.
         config["OPTIONS"] = {
@@ -182,6 +187,9 @@ if not PRODUCTION:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 MEDIA_ROOT = VAR_DIR / "media"
 KAM_IMPORT_DIR = VAR_DIR / "imports"
+
+# Sessions are read on every request: from the cache first, the database behind it.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
