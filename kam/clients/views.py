@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kam.clients.forms import ClientProfileForm
 from kam.clients.models import Client
 from kam.clients.selectors import client_card, client_list, clients_revenue
+from kam.clients.services import PROFILE_FIELDS, client_profile_update
 from kam.web import access
 from kam.web.exports import csv_response, xlsx_response
 from kam.web.htmx import render_page
@@ -115,4 +118,25 @@ def client_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     return render_page(request, "clients/detail.html", context)
 
 
-__all__ = ["Client", "client_detail_view", "client_export_view", "client_list_view"]
+@login_required
+def client_profile_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Edit the collected profile facts (GET: the form; POST: save, back to the card)."""
+    _require_role(request)
+    client = get_object_or_404(access.client_scope(request.user), pk=pk)
+    if not access.can_edit_client(request.user, client):
+        raise PermissionDenied(_("You may not change this client."))
+    form = ClientProfileForm(request.POST or None, instance=Client.objects.get(pk=pk))
+    if request.method == "POST" and form.is_valid():
+        client_profile_update(
+            client=client,
+            user=request.user,
+            **{name: form.cleaned_data[name] for name in PROFILE_FIELDS},
+        )
+        messages.success(request, _("The profile of %(name)s is saved.") % {"name": client.name})
+        return redirect("clients:detail", pk=client.pk)
+    return render(
+        request,
+        "clients/profile_form.html",
+        {"client": client, "form": form, "nav": "clients"},
+        status=400 if request.method == "POST" else 200,
+    )
