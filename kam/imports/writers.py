@@ -380,13 +380,29 @@ class ClientsWriter(Writer):
         filter_choices_reset()
 
 
-class PaymentsWriter(Writer):
-    fmt = PAYMENTS
-    model = Payment
-    key = ("doc_no",)
+class ClientRowsWriter(Writer):
+    """Rows that belong to a client named by ``client_code``, which must exist."""
 
     def joins(self) -> str:
         return f" JOIN {table(Client)} c ON c.code = s.client_code"
+
+    def check(self) -> list[pl.DataFrame]:
+        return [
+            *super().check(),
+            missing_reference_errors(
+                "client_code",
+                self.header("client_code"),
+                table(Client),
+                "code",
+                _("no client with this code has been imported"),
+            ),
+        ]
+
+
+class PaymentsWriter(ClientRowsWriter):
+    fmt = PAYMENTS
+    model = Payment
+    key = ("doc_no",)
 
     def targets(self) -> list[Target]:
         return [
@@ -399,15 +415,6 @@ class PaymentsWriter(Writer):
 
     def check(self) -> list[pl.DataFrame]:
         errors = super().check()
-        errors.append(
-            missing_reference_errors(
-                "client_code",
-                self.header("client_code"),
-                table(Client),
-                "code",
-                _("no client with this code has been imported"),
-            )
-        )
         if "invoice_doc_no" in self.present:
             errors.append(
                 missing_reference_errors(
@@ -436,13 +443,10 @@ class PaymentsWriter(Writer):
         return errors
 
 
-class CreditDecisionsWriter(Writer):
+class CreditDecisionsWriter(ClientRowsWriter):
     fmt = CREDIT_DECISIONS
     model = CreditDecision
     key = ("decision_no",)
-
-    def joins(self) -> str:
-        return f" JOIN {table(Client)} c ON c.code = s.client_code"
 
     def targets(self) -> list[Target]:
         return [
@@ -469,15 +473,6 @@ class CreditDecisionsWriter(Writer):
 
     def check(self) -> list[pl.DataFrame]:
         errors = super().check()
-        errors.append(
-            missing_reference_errors(
-                "client_code",
-                self.header("client_code"),
-                table(Client),
-                "code",
-                _("no client with this code has been imported"),
-            )
-        )
         errors.append(
             fetch_errors(
                 f"""
