@@ -20,8 +20,8 @@ from django.utils import timezone
 from kam.api.services import api_token_create
 from kam.clients.models import Client
 from kam.imports.services import import_file
-from kam.organization.models import Department, Employee
-from kam.organization.services import employee_user_sync_role
+from kam.organization.models import Employee
+from kam.organization.testing import staff_create
 
 PEOPLE = [
     ("alice", "E1", "Алиса Директорова", "management", "director"),
@@ -72,20 +72,7 @@ def ledger_files(today: dt.date) -> dict[str, str]:
 
 @pytest.fixture
 def company(db: None, tmp_path: Path) -> Company:
-    users: dict[str, User] = {}
-    employees: dict[str, Employee] = {}
-    for login, code, name, department, role in PEOPLE:
-        user = User.objects.create_user(login, password="not-used-1234")
-        employee = Employee.objects.create(
-            code=code,
-            name=name,
-            department=Department.objects.get(kind=department),
-            role=role,
-            user=user,
-        )
-        employee_user_sync_role(employee=employee)
-        users[login], employees[login] = user, employee
-    users["ivan"] = User.objects.create_user("ivan", password="not-used-1234")
+    users, employees = staff_create(PEOPLE, without_role=["ivan"])
     clients = {
         "C1": Client.objects.create(
             code="C1",
