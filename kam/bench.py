@@ -19,18 +19,27 @@ BENCHES = ["import_sales_sqlite", "import_sales_postgres", "web_p95"]
 POSTGRES_ADMIN_URL = os.environ.get("KAM_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 
 
-def _kam(database_url: str, *args: str) -> dict[str, object]:
-    env = {**os.environ, "KAM_DATABASE_URL": database_url, "KAM_LANGUAGE": "en"}
+def kam_env(database_url: str) -> dict[str, str]:
+    """The environment benchmarks run kam in: production mode (no query log), English."""
+    return {**os.environ, "KAM_DATABASE_URL": database_url, "KAM_LANGUAGE": "en", "KAM_DEBUG": "0"}
+
+
+def kam_run(database_url: str, *args: str) -> str:
+    """Run one kam command in a fresh process; its standard output."""
     result = subprocess.run(
         [sys.executable, "-m", "kam.manage", *args],
-        env=env,
+        env=kam_env(database_url),
         capture_output=True,
         text=True,
         check=False,
     )
     if result.returncode != 0:
         raise RuntimeError(f"kam {' '.join(args)} failed: {result.stderr[-2000:]}")
-    lines = [line for line in result.stdout.splitlines() if line.startswith("{")]
+    return result.stdout
+
+
+def _kam(database_url: str, *args: str) -> dict[str, object]:
+    lines = [x for x in kam_run(database_url, *args).splitlines() if x.startswith("{")]
     return json.loads(lines[-1]) if lines else {}
 
 

@@ -19,6 +19,8 @@ import time
 import urllib.request
 from pathlib import Path
 
+from kam.bench import kam_env, kam_run
+
 ADMIN_URL = os.environ.get("KAM_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 DATABASE = "kam_bench_web"
 PORT = 8765
@@ -42,23 +44,6 @@ end
 """
 
 
-def _env(url: str) -> dict[str, str]:
-    return {**os.environ, "KAM_DATABASE_URL": url, "KAM_LANGUAGE": "en", "KAM_DEBUG": "0"}
-
-
-def _kam(url: str, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, "-m", "kam.manage", *args],
-        env=_env(url),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if result.returncode != 0:
-        raise RuntimeError(f"kam {' '.join(args)}: {result.stderr[-2000:]}")
-    return result.stdout
-
-
 def _prepare(url: str, clients: int) -> dict[str, object]:
     import psycopg
 
@@ -77,9 +62,9 @@ def _prepare(url: str, clients: int) -> dict[str, object]:
         conn.execute(f"CREATE DATABASE {DATABASE}")
     folder = Path(tempfile.mkdtemp(prefix="kam-bench-web-"))
     try:
-        _kam(url, "migrate", "-v0")
+        kam_run(url, "migrate", "-v0")
         end = (dt.date.today() - dt.timedelta(days=1)).isoformat()
-        _kam(
+        kam_run(
             url,
             "generate",
             "--clients",
@@ -95,7 +80,7 @@ def _prepare(url: str, clients: int) -> dict[str, object]:
             "--json",
         )
         for kind in ("employees", "clients", "sales", "payments", "credit_decisions"):
-            _kam(url, "import", kind, str(folder / f"{kind}.csv"), "--json")
+            kam_run(url, "import", kind, str(folder / f"{kind}.csv"), "--json")
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     with psycopg.connect(url, autocommit=True) as db:
@@ -122,7 +107,7 @@ random.seed(1)
 print(json.dumps({"session": s.session_key, "ids": random.sample(ids, min(500, len(ids))),
                   "regions": regions}))
 """
-    out = _kam(url, "shell", "-c", code)
+    out = kam_run(url, "shell", "-c", code)
     data = json.loads(out.strip().splitlines()[-1])
     return data["session"], data["ids"], data["regions"]
 
@@ -188,7 +173,7 @@ def main() -> None:
             "--threads",
             "8",
         ],
-        env=_env(url),
+        env=kam_env(url),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )

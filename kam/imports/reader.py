@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import codecs
 import csv
-import io
 import os
 import tempfile
 import zipfile
@@ -187,19 +186,17 @@ def _column_names(n: int) -> list[str]:
     return [f"c{i}" for i in range(n)]
 
 
-def _frame(columns: list[str], rows: list[list[str | None]], lines: list[int]) -> pl.DataFrame:
-    data: dict[str, Any] = {name: [r[i] for r in rows] for i, name in enumerate(columns)}
-    data["_line"] = lines
-    schema: dict[str, Any] = {name: pl.String for name in columns}
-    schema["_line"] = pl.Int64
-    return pl.DataFrame(data, schema=schema)
+def _blank_to_null(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
+    """Cells are stripped; an empty cell is a missing value."""
+    return frame.with_columns(
+        [pl.col(c).str.strip_chars().replace("", None).alias(c) for c in columns]
+    )
 
 
 def _drop_blank(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
-    stripped = [pl.col(c).str.strip_chars() for c in columns]
-    return frame.with_columns(
-        [s.replace("", None).alias(c) for s, c in zip(stripped, columns, strict=True)]
-    ).filter(pl.any_horizontal([pl.col(c).is_not_null() for c in columns]))
+    return _blank_to_null(frame, columns).filter(
+        pl.any_horizontal([pl.col(c).is_not_null() for c in columns])
+    )
 
 
 def _csv_fast_batches(source: TableSource, batch_rows: int) -> Iterator[pl.DataFrame]:
@@ -251,10 +248,6 @@ def _csv_fast_batches(source: TableSource, batch_rows: int) -> Iterator[pl.DataF
             os.unlink(temp)
 
 
-class RowWidthError(Exception):
-    pass
-
-
 def _csv_exact_batches(source: TableSource, batch_rows: int) -> Iterator[pl.DataFrame]:
     """Python's csv module: slower, but it knows the line every row starts on.
 
@@ -292,11 +285,13 @@ def _csv_exact_batches(source: TableSource, batch_rows: int) -> Iterator[pl.Data
 def _exact_frame(
     columns: list[str], rows: list[list[str | None]], lines: list[int], extras: list[int]
 ) -> pl.DataFrame:
-    frame = _frame(columns, rows, lines).with_columns(pl.Series("_extra", extras, pl.Int64))
-    stripped = [pl.col(c).str.strip_chars() for c in columns]
-    return frame.with_columns(
-        [s.replace("", None).alias(c) for s, c in zip(stripped, columns, strict=True)]
+    data: dict[str, Any] = {name: [r[i] for r in rows] for i, name in enumerate(columns)}
+    schema: dict[str, Any] = {name: pl.String for name in columns}
+    frame = pl.DataFrame(
+        {**data, "_line": lines, "_extra": extras},
+        schema={**schema, "_line": pl.Int64, "_extra": pl.Int64},
     )
+    return _blank_to_null(frame, columns)
 
 
 def _xlsx_batches(source: TableSource, batch_rows: int) -> Iterator[pl.DataFrame]:
@@ -329,9 +324,3 @@ def _xlsx_batches(source: TableSource, batch_rows: int) -> Iterator[pl.DataFrame
             yield _exact_frame(columns, rows, lines, extras)
     finally:
         workbook.close()
-
-
-def read_text_sample(path: Path, limit: int = 4096) -> str:
-    """The beginning of a file as text, for messages."""
-    with path.open("rb") as handle:
-        return io.TextIOWrapper(io.BytesIO(handle.read(limit)), errors="replace").read()

@@ -145,9 +145,6 @@ class Stage:
     def drop(self) -> None:
         execute(f"DROP TABLE IF EXISTS {STAGE}")
 
-    def count(self) -> int:
-        return int(fetch(f"SELECT COUNT(*) FROM {STAGE}")[0][0])
-
 
 def duplicate_key_errors(
     stage: Stage, key: Sequence[str], header: str, reason: str

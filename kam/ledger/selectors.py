@@ -16,30 +16,21 @@ from kam.ledger.receivables import (
 )
 
 
-def _frame(rows: list[dict[str, Any]], schema: dict[str, Any]) -> pl.DataFrame:
+def _amount_frame(model: Any, schema: dict[str, Any], client_ids: list[int] | None) -> pl.DataFrame:
+    """The schema's columns of ``model`` (all clients, or these), amounts as floats."""
+    queryset = model.objects.all()
+    if client_ids is not None:
+        queryset = queryset.filter(client_id__in=client_ids)
+    rows = [{**r, "amount": float(r["amount"])} for r in queryset.values(*schema)]
     return pl.DataFrame(rows, schema=schema, orient="row") if rows else pl.DataFrame(schema=schema)
 
 
 def documents_frame(*, client_ids: list[int] | None = None) -> pl.DataFrame:
-    queryset = SalesDocument.objects.all()
-    if client_ids is not None:
-        queryset = queryset.filter(client_id__in=client_ids)
-    rows = [
-        {**r, "amount": float(r["amount"])}
-        for r in queryset.values("client_id", "doc_no", "date", "due_date", "amount")
-    ]
-    return _frame(rows, DOCUMENT_SCHEMA)
+    return _amount_frame(SalesDocument, DOCUMENT_SCHEMA, client_ids)
 
 
 def payments_frame(*, client_ids: list[int] | None = None) -> pl.DataFrame:
-    queryset = Payment.objects.all()
-    if client_ids is not None:
-        queryset = queryset.filter(client_id__in=client_ids)
-    rows = [
-        {**r, "amount": float(r["amount"])}
-        for r in queryset.values("client_id", "doc_no", "date", "amount", "invoice_doc_no")
-    ]
-    return _frame(rows, PAYMENT_SCHEMA)
+    return _amount_frame(Payment, PAYMENT_SCHEMA, client_ids)
 
 
 def client_receivables(*, client_id: int, as_of: dt.date) -> dict[str, Any]:
