@@ -261,6 +261,10 @@ class EmployeesWriter(Writer):
                 lookup,
                 _("unknown department; expected one of: %(codes)s") % {"codes": codes},
             )
+            # The departments are fixed kinds, made by a migration; one deleted since comes
+            # back rather than leaving its employees without a department.
+            for kind in typed["department"].drop_nulls().unique().to_list():
+                Department.objects.get_or_create(kind=kind)
         return typed, errors
 
     def check(self) -> list[pl.DataFrame]:
