@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-BENCHES = ["import_sales_sqlite", "import_sales_postgres", "web_p95"]
+BENCHES = ["import_sales_sqlite", "import_sales_postgres", "assess_100k", "assess_1m", "web_p95"]
 POSTGRES_ADMIN_URL = os.environ.get("KAM_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 
 
@@ -87,6 +87,11 @@ def main() -> None:
                 from kam import bench_web
 
                 bench_web.main()
+                continue
+            if name in ("assess_100k", "assess_1m"):
+                from kam import bench_assess
+
+                bench_assess.main(name)
                 continue
             if name == "import_sales_sqlite":
                 figures = _import_sales(f"sqlite:///{tmp}/bench.sqlite3", company)

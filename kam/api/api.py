@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from kam.api import clients, imports, me, tokens
+from kam.api import assessment, clients, imports, me, tokens
 from kam.api.auth import AUTH
 from kam.api.errors import install_error_handlers
 
@@ -29,3 +29,4 @@ api.add_router("/clients", clients.router)
 api.add_router("/imports", imports.router)
 api.add_router("/tokens", tokens.router)
 api.add_router("/me", me.router)
+api.add_router("/assessment", assessment.router)

@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import datetime as dt
 import enum
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
 from pydantic import ConfigDict
 
+from kam.assessment.choices import Cell, Change, CycleState, FurtherWork, Review
 from kam.clients.choices import ClientStatus
 from kam.imports.models import ImportKind
 from kam.organization.choices import DepartmentKind, Role
@@ -282,3 +283,303 @@ class MeOut(Schema):
     roles: list[Role]
     employee: EmployeeOut | None
     language: str
+
+
+# --- Assessment: re-evaluation cycles, proposals, status decisions -----------------------------
+
+#: The earliest date a cycle may be run as of (the metrics read two years before it).
+MIN_AS_OF = dt.date(2000, 1, 1)
+
+
+class AssessmentOrdering(enum.StrEnum):
+    """Sort keys of a cycle's proposals (AssessmentFilterSet's ``ordering``); ``-`` reverses."""
+
+    NAME = "name"
+    NAME_DESC = "-name"
+    POTENTIAL = "potential"
+    POTENTIAL_DESC = "-potential"
+    ATTRACTIVENESS = "attractiveness"
+    ATTRACTIVENESS_DESC = "-attractiveness"
+    PRIORITY = "priority"
+    PRIORITY_DESC = "-priority"
+    REVENUE = "revenue"
+    REVENUE_DESC = "-revenue"
+    MARGIN = "margin"
+    MARGIN_DESC = "-margin"
+    GROWTH = "growth"
+    GROWTH_DESC = "-growth"
+
+
+class AbcClass(enum.StrEnum):
+    A = "A"
+    B = "B"
+    C = "C"
+
+
+class XyzClass(enum.StrEnum):
+    X = "X"
+    Y = "Y"
+    Z = "Z"
+
+
+class AssessmentFilters(QueryParams):
+    """A cycle's proposals, filtered as on the proposals page (AssessmentFilterSet)."""
+
+    q: str | None = Field(
+        None,
+        max_length=200,
+        pattern=NO_NUL,
+        description="Client name (contains), code or tax id (exact), any letter case.",
+    )
+    cell: Cell | None = Field(None, description="The portfolio cell.")
+    change: Change | None = Field(None, description="The proposed change of status.")
+    proposed_status: ClientStatus | None = None
+    current_status: ClientStatus | None = Field(
+        None, description="The client's status when the cycle ran."
+    )
+    review: Review | None = Field(None, description="What became of the proposal.")
+    abc: AbcClass | None = Field(None, description="ABC class by revenue.")
+    changed: bool | None = Field(
+        None,
+        description="Cell or proposal differs from the previous cycle's (true) or not (false).",
+    )
+    ordering: AssessmentOrdering | None = Field(
+        None, description="Sort key; `-` sorts descending. Default: priority rank."
+    )
+
+    def as_params(self) -> dict[str, str]:
+        """The filter set's parameters, as a query string would give them."""
+        return {
+            name: ("true" if value else "false") if isinstance(value, bool) else str(value)
+            for name, value in self.model_dump(exclude_none=True).items()
+        }
+
+
+class DecisionFilters(QueryParams):
+    client_id: int | None = Field(None, ge=1, le=MAX_ID, description="Only this client's.")
+
+
+class ProposalCountsOut(Schema):
+    promote: int = Field(ge=0)
+    demote: int = Field(ge=0)
+    keep: int = Field(ge=0)
+
+
+class CycleOut(Schema):
+    """A re-evaluation cycle: every client assessed as of a date with one model version."""
+
+    id: int
+    as_of: dt.date
+    data_to: dt.date = Field(description="The last day of the last whole month the cycle read.")
+    model_version: int
+    state: CycleState
+    clients: int = Field(ge=0, description="Clients assessed.")
+    proposals: ProposalCountsOut = Field(description="Proposals by change of status.")
+    pending: int = Field(ge=0, description="Proposed changes still awaiting a decision.")
+    seconds: float = Field(description="How long the run took.")
+    run_by: str | None = Field(description="Who ran it; null when run by a command.")
+    started_at: dt.datetime
+    finished_at: dt.datetime | None
+
+
+class CycleListOut(Schema):
+    count: int
+    items: list[CycleOut]
+
+
+class CycleRunIn(Schema):
+    as_of: dt.date = Field(
+        description=f"Assess as of this date: not in the future, not before {MIN_AS_OF}. "
+        "Data up to the end of the last whole month is read."
+    )
+
+
+class ClientRefOut(Schema):
+    id: int
+    code: str
+    name: str
+
+
+class AssessmentMetricsOut(Schema):
+    """The metrics a cycle computed for a client (money in the company currency; null: not
+    known, e.g. no purchases or no profile fact)."""
+
+    revenue_12m: float
+    revenue_prev_12m: float
+    margin_12m: float | None
+    margin_prev_12m: float | None
+    growth: float | None
+    trend_6m: float | None
+    margin_pct: float | None
+    documents_12m: int
+    active_months: int
+    product_groups: int
+    recency_days: int | None
+    revenue_cv: float | None
+    abc: AbcClass | None
+    xyz: XyzClass | None
+    rfm_r: int | None
+    rfm_f: int | None
+    rfm_m: int | None
+    share_of_wallet: float | None
+    purchase_potential: float | None
+    potential_gap: float | None
+    annual_revenue: float | None
+    employees: float | None
+    decision_makers: int
+    profile_completeness: float
+    days_overdue_avg: float | None
+    days_overdue_max: int | None
+    late_share: float | None
+    group_revenue_12m: float | None
+    forecast_12m: float
+
+
+class AssessmentOut(Schema):
+    """One client in one cycle: metrics, scores (0–100), cell and the proposal."""
+
+    cycle_id: int
+    client: ClientRefOut
+    metrics: AssessmentMetricsOut
+    potential: float
+    attractiveness: float
+    priority: float = Field(description="Key-account priority: weighted expected revenue.")
+    priority_rank: int = Field(ge=1, description="1 is the highest priority in the cycle.")
+    cell: Cell
+    current_status: ClientStatus = Field(description="The client's status when the cycle ran.")
+    proposed_status: ClientStatus
+    change: Change
+    review: Review
+    previous_cell: Cell | None = Field(description="The cell in the previous cycle.")
+    previous_proposed_status: ClientStatus | None = Field(
+        description="The proposal of the previous cycle."
+    )
+
+
+class AssessmentListOut(Schema):
+    count: int = Field(description="Assessments matching the filters (all pages).")
+    items: list[AssessmentOut]
+
+
+class CriterionOut(Schema):
+    metric: str
+    label: str
+    value: float | None = Field(description="The metric's value; null when not known.")
+    normalised: float | None = Field(description="0–100; null when the value is missing.")
+    weight: float
+    weight_share: float = Field(description="Share of the weights that counted (0 if missing).")
+    contribution: float = Field(description="Points added to the axis score.")
+    missing: bool
+
+
+class AxisOut(Schema):
+    score: float = Field(description="The sum of the criteria's contributions.")
+    criteria: list[CriterionOut]
+
+
+class ExplanationOut(Schema):
+    potential: AxisOut
+    attractiveness: AxisOut
+
+
+class CycleRefOut(Schema):
+    id: int
+    as_of: dt.date
+    model_version: int
+
+
+class AssessmentHistoryOut(Schema):
+    cycle: CycleRefOut
+    potential: float
+    attractiveness: float
+    priority_rank: int
+    cell: Cell
+    proposed_status: ClientStatus
+    change: Change
+    review: Review
+
+
+class DecisionOut(Schema):
+    """A status decision: before and after, further work, the reason, what the decider saw."""
+
+    id: int
+    client: ClientRefOut
+    status_before: ClientStatus
+    status: ClientStatus
+    further_work: FurtherWork
+    reason: str
+    next_review: dt.date | None
+    decided_by: str | None
+    decided_at: dt.datetime
+    assessment_id: int | None = Field(description="The latest assessment when decided.")
+    model_version: int | None
+    potential: float | None
+    attractiveness: float | None
+    cell: Cell | None
+
+
+class DecisionListOut(Schema):
+    count: int
+    items: list[DecisionOut]
+
+
+class ChecklistItemOut(Schema):
+    key: str
+    label: str
+    done: bool
+
+
+class DataCollectionOut(Schema):
+    """Facts to collect about a potential key account, and how complete the profile is."""
+
+    collecting: bool = Field(description="The client is a potential key account (or was).")
+    opened_at: dt.datetime | None = Field(description="When the open data collection began.")
+    checklist: list[ChecklistItemOut]
+    completeness: float = Field(ge=0, le=1)
+
+
+class ClientAssessmentOut(Schema):
+    """The client's latest assessment explained, earlier ones, decisions, data collection."""
+
+    client: ClientRefOut
+    status: ClientStatus = Field(description="The client's status now.")
+    assessment: AssessmentOut | None = Field(description="Latest; null if never assessed.")
+    cycle: CycleRefOut | None = Field(description="The cycle of the latest assessment.")
+    explanation: ExplanationOut | None
+    history: list[AssessmentHistoryOut] = Field(description="The latest 12, newest first.")
+    decisions: list[DecisionOut] = Field(description="The latest 50, newest first.")
+    data_collection: DataCollectionOut
+
+
+# Free text: no NUL (PostgreSQL cannot store it).
+REASON_MAX = 4000
+
+
+class DecisionIn(Schema):
+    client_id: int = Field(ge=1, le=MAX_ID)
+    status: ClientStatus
+    further_work: FurtherWork
+    reason: str = Field(
+        max_length=REASON_MAX, pattern=NO_NUL, description="Why: kept with the decision."
+    )
+    next_review: dt.date | None = Field(None, description="When to look at the client again.")
+
+
+class ProposalsIn(Schema):
+    client_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        min_length=1,
+        max_length=10_000,
+        description="Clients whose pending proposals to decide; others are skipped.",
+    )
+    note: str = Field("", max_length=REASON_MAX, pattern=NO_NUL)
+
+
+class ProposalsAcceptedOut(Schema):
+    accepted: int = Field(ge=0)
+    skipped: list[int] = Field(description="Requested clients without a pending proposal.")
+    decisions: list[DecisionOut]
+
+
+class ProposalsRejectedOut(Schema):
+    rejected: int = Field(ge=0)
+    skipped: list[int] = Field(description="Requested clients without a pending proposal.")

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
-from kam.clients.models import Client
-from kam.clients.services import PROFILE_FIELDS
+from kam.assessment.choices import FurtherWork
+from kam.clients.choices import ClientStatus
+from kam.clients.models import Client, Contact
+from kam.clients.services import CONTACT_FIELDS, PROFILE_FIELDS
 
 
 class ClientProfileForm(forms.ModelForm):
@@ -12,3 +15,30 @@ class ClientProfileForm(forms.ModelForm):
     class Meta:
         model = Client
         fields = list(PROFILE_FIELDS)
+
+
+class ContactForm(forms.ModelForm):
+    """A person at the client, entered on the card (prefix ``contact``)."""
+
+    class Meta:
+        model = Contact
+        fields = list(CONTACT_FIELDS)
+
+
+class StatusDecisionForm(forms.Form):
+    """A status decision on one client (kam.assessment.services.decisions_record)."""
+
+    status = forms.ChoiceField(label=_("New status"), choices=ClientStatus.choices)
+    further_work = forms.ChoiceField(label=_("Further work"), choices=FurtherWork.choices)
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Say why: the reason is kept with the decision.")},
+        help_text=_("Kept with the decision in the client's status history."),
+    )
+    next_review = forms.DateField(
+        label=_("Next review"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("When to look at this client's status again."),
+    )

@@ -14,14 +14,9 @@ from kam.clients.filters import ClientFilterSet
 from kam.clients.models import Client
 from kam.credit.models import CreditDecision
 from kam.ledger.models import MonthlyRollup, Payment, SalesDocument
+from kam.ledger.months import month_start
 from kam.ledger.selectors import client_receivables
 from kam.web import access
-
-
-def month_start(day: dt.date, months_back: int = 0) -> dt.date:
-    """The first day of the month ``months_back`` months before ``day``'s month."""
-    index = day.year * 12 + day.month - 1 - months_back
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def client_list(

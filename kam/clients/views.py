@@ -1,4 +1,5 @@
-"""Client list (search, filters, sorting, pagination, export) and the client card."""
+"""Client list (search, filters, sorting, pagination, export) and the client card with its
+assessment panel and contacts."""
 
 from __future__ import annotations
 
@@ -9,13 +10,22 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from kam.clients.forms import ClientProfileForm
-from kam.clients.models import Client
+from kam.assessment.decision_views import panel_context
+from kam.clients.forms import ClientProfileForm, ContactForm
+from kam.clients.models import Client, Contact
 from kam.clients.selectors import client_card, client_list, clients_revenue
-from kam.clients.services import PROFILE_FIELDS, client_profile_update
+from kam.clients.services import (
+    CONTACT_FIELDS,
+    PROFILE_FIELDS,
+    client_profile_update,
+    contact_add,
+    contact_delete,
+)
 from kam.web import access
 from kam.web.exports import csv_response, xlsx_response
 from kam.web.htmx import render_page
@@ -109,11 +119,15 @@ def client_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         access.client_scope(request.user).select_related("responsible__department", "group"),
         pk=pk,
     )
+    can_edit = access.can_edit_client(request.user, client)
     context = {
         "client": client,
         "card": client_card(client=client, as_of=timezone.localdate()),
-        "can_edit": access.can_edit_client(request.user, client),
+        "can_edit": can_edit,
+        "contacts": list(client.contacts.all()),
+        "contact_form": ContactForm(prefix="contact") if can_edit else None,
         "nav": "clients",
+        **panel_context(request, client),
     }
     return render_page(request, "clients/detail.html", context)
 
@@ -140,3 +154,43 @@ def client_profile_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
         {"client": client, "form": form, "nav": "clients"},
         status=400 if request.method == "POST" else 200,
     )
+
+
+def _editable_client(request: HttpRequest, pk: int) -> Client:
+    _require_role(request)
+    client = get_object_or_404(access.client_scope(request.user), pk=pk)
+    if not access.can_edit_client(request.user, client):
+        raise PermissionDenied(_("You may not change this client."))
+    return client
+
+
+@login_required
+def contact_add_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """Add a person at the client (GET: the form on its own; POST: save, back to the card)."""
+    client = _editable_client(request, pk)
+    form = ContactForm(request.POST or None, prefix="contact")
+    if request.method == "POST" and form.is_valid():
+        contact = contact_add(
+            client=client,
+            user=request.user,
+            **{name: form.cleaned_data[name] for name in CONTACT_FIELDS},
+        )
+        messages.success(request, _("Contact %(name)s added.") % {"name": contact.name})
+        return redirect(f"{reverse('clients:detail', args=[client.pk])}#contacts")
+    return render(
+        request,
+        "clients/contact_form.html",
+        {"client": client, "form": form, "nav": "clients"},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_POST
+def contact_delete_view(request: HttpRequest, pk: int, contact_pk: int) -> HttpResponse:
+    """Remove a contact (the card asks for a confirmation first)."""
+    client = _editable_client(request, pk)
+    contact = get_object_or_404(Contact, pk=contact_pk, client=client)
+    contact_delete(contact=contact, user=request.user)
+    messages.success(request, _("Contact %(name)s removed.") % {"name": contact.name})
+    return redirect(f"{reverse('clients:detail', args=[client.pk])}#contacts")

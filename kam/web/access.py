@@ -27,6 +27,10 @@ READ_ALL = {
 # Roles that change any client in their scope; managers and reps change their own.
 EDIT_ALL = {Role.DIRECTOR, Role.KEY_ACCOUNT_HEAD}
 IMPORTERS = {Role.DIRECTOR, Role.ANALYST}
+# Assessment: who runs cycles, who decides statuses, who edits scoring models.
+ASSESSORS = {Role.DIRECTOR, Role.KEY_ACCOUNT_HEAD, Role.ANALYST}
+DECIDERS = {Role.DIRECTOR, Role.KEY_ACCOUNT_HEAD}
+MODELLERS = {Role.DIRECTOR, Role.ANALYST}
 
 
 def user_roles(user: AnyUser) -> set[str]:
@@ -104,3 +108,21 @@ def can_view_imports(user: AnyUser) -> bool:
 def can_use_app(user: AnyUser) -> bool:
     """Anyone with a role (a user without one sees nothing but a notice)."""
     return bool(user_roles(user))
+
+
+def can_view_assessment(user: AnyUser) -> bool:
+    """Cycles, proposals and the portfolio matrix: whoever reads every client."""
+    return bool(user_roles(user) & READ_ALL)
+
+
+def can_run_assessment(user: AnyUser) -> bool:
+    return bool(user_roles(user) & ASSESSORS)
+
+
+def can_decide_status(user: AnyUser) -> bool:
+    """Status decisions (one client or a cycle's proposals in bulk)."""
+    return bool(user_roles(user) & DECIDERS)
+
+
+def can_edit_models(user: AnyUser) -> bool:
+    return bool(user_roles(user) & MODELLERS)

@@ -18,6 +18,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     entries = []
     if access.can_use_app(user):
         entries.append({"url": reverse("clients:list"), "label": _("Clients"), "key": "clients"})
+    if access.can_view_assessment(user):
+        entries.append(
+            {"url": reverse("assessment:cycles"), "label": _("Assessment"), "key": "assessment"}
+        )
     if access.can_view_imports(user):
         entries.append({"url": reverse("imports:list"), "label": _("Imports"), "key": "imports"})
     if user.is_staff:

@@ -87,3 +87,53 @@ def demo_users() -> list[tuple[str, str, str]]:
                 (employee.user.get_username(), str(Role(employee.role).label), employee.name)
             )
     return logins
+
+
+def demo_assessment(end: dt.date) -> dict[str, Any]:
+    """The assessment story of the demo, once: the key-account department's clients start as
+    key accounts (a decision by the director), a cycle three months ago whose promotions the
+    key-account head accepted, and the current cycle showing what changed since."""
+    from kam.assessment.choices import FurtherWork, Review
+    from kam.assessment.models import Assessment, AssessmentCycle
+    from kam.assessment.services import DecisionInput, cycle_run, decisions_record
+    from kam.clients.choices import ClientStatus
+    from kam.clients.models import Client
+    from kam.ledger.months import add_months
+    from kam.organization.choices import DepartmentKind
+
+    User = get_user_model()
+    director = User.objects.filter(username=ROLE_LOGINS[Role.DIRECTOR]).first()
+    head = User.objects.filter(username=ROLE_LOGINS[Role.KEY_ACCOUNT_HEAD]).first()
+    first_as_of = add_months(end.replace(day=1), -3) - dt.timedelta(days=1)
+    if not AssessmentCycle.objects.exists():
+        served = Client.objects.filter(
+            responsible__department__kind=DepartmentKind.KEY_ACCOUNTS,
+            status=ClientStatus.STANDARD,
+        ).values_list("pk", flat=True)
+        decisions_record(
+            items=[
+                DecisionInput(
+                    pk,
+                    ClientStatus.KEY,
+                    FurtherWork.DEVELOP,
+                    "Served by the key-account department before kam: initial status.",
+                )
+                for pk in served
+            ],
+            user=director,
+        )
+        earlier = cycle_run(as_of=first_as_of, user=head)
+        promoted = Assessment.objects.filter(
+            cycle=earlier, review=Review.PENDING, change="promote"
+        ).values_list("client_id", flat=True)
+        from kam.assessment.services import proposals_accept
+
+        proposals_accept(cycle=earlier, client_ids=list(promoted), user=head)
+    current = cycle_run(as_of=end, user=head)
+    return {
+        "cycle": current.pk,
+        "as_of": current.as_of.isoformat(),
+        "promote": current.promote,
+        "demote": current.demote,
+        "keep": current.keep,
+    }

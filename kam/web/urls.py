@@ -22,4 +22,6 @@ urlpatterns = [
     path("tokens/<int:pk>/revoke/", tokens.token_revoke_view, name="token_revoke"),
     path("clients/", include("kam.clients.urls")),
     path("imports/", include("kam.imports.urls")),
+    path("assessment/models/", include("kam.assessment.model_urls")),
+    path("assessment/", include("kam.assessment.urls")),
 ]

@@ -20,6 +20,15 @@ OPERATIONS = {
     ("post", "/api/tokens"),
     ("delete", "/api/tokens/{token_id}"),
     ("get", "/api/me"),
+    ("get", "/api/assessment/cycles"),
+    ("post", "/api/assessment/cycles"),
+    ("get", "/api/assessment/cycles/{cycle_id}"),
+    ("get", "/api/assessment/cycles/{cycle_id}/assessments"),
+    ("post", "/api/assessment/cycles/{cycle_id}/proposals/accept"),
+    ("post", "/api/assessment/cycles/{cycle_id}/proposals/reject"),
+    ("get", "/api/assessment/clients/{client_id}"),
+    ("get", "/api/assessment/decisions"),
+    ("post", "/api/assessment/decisions"),
 }
 
 

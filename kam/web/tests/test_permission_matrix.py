@@ -64,6 +64,62 @@ MATRIX: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
     "imports:list": ("get", [], {}, only(["alice", "grace", "frank"], 200)),
     "imports:upload": ("post", [], {}, only(["alice", "grace"], 400)),
     "imports:confirm": ("post", ["no-such-upload"], {}, only(["alice", "grace"], 302)),
+    # assessment: cycles, proposals, matrix (readers of every client; no cycle exists here, so
+    # the pages of one cycle answer 404 to whoever passes the role check)
+    "assessment:cycles": ("get", [], {}, only(["alice", "bob", "frank", "grace", "heidi"], 200)),
+    "assessment:cycle_run": ("post", [], {}, only(["alice", "bob", "grace"], 400)),
+    "assessment:schedule": ("post", [], {}, only(["alice", "grace"], 400)),
+    "assessment:matrix": ("get", [], {}, only(["alice", "bob", "frank", "grace", "heidi"], 200)),
+    "assessment:cycle": (
+        "get",
+        [999999],
+        {},
+        only(["alice", "bob", "frank", "grace", "heidi"], 404),
+    ),
+    "assessment:cycle_decide": ("post", [999999], {}, only(["alice", "bob"], 404)),
+    "assessment:cycle_export": (
+        "get",
+        [999999, "csv"],
+        {},
+        only(["alice", "bob", "frank", "grace", "heidi"], 404),
+    ),
+    # assessment: client panel, decisions, models (decisions: the head and the director, on a
+    # client they see; contacts: whoever may edit the client; models: read by the readers of
+    # every client, changed by the analyst and the director — no model exists here, so 404)
+    "clients:status_decide": (
+        "get",
+        ["C1"],
+        {},
+        {**only(["alice", "bob"], 200), "dave": 404, "erin": 404},
+    ),
+    "clients:contact_add": (
+        "post",
+        ["C1"],
+        {},
+        {**only(["alice", "bob", "charlie"], 400), "dave": 404, "erin": 404},
+    ),
+    "clients:contact_delete": (
+        "post",
+        ["C1", 999999],
+        {},
+        {**only(["alice", "bob", "charlie"], 404), "dave": 404, "erin": 404},
+    ),
+    "scoring_models:list": ("get", [], {}, only(["alice", "bob", "frank", "grace", "heidi"], 200)),
+    "scoring_models:detail": (
+        "get",
+        [999999],
+        {},
+        only(["alice", "bob", "frank", "grace", "heidi"], 404),
+    ),
+    "scoring_models:download": (
+        "get",
+        [999999, "toml"],
+        {},
+        only(["alice", "bob", "frank", "grace", "heidi"], 404),
+    ),
+    "scoring_models:edit": ("get", [999999], {}, only(["alice", "grace"], 404)),
+    "scoring_models:preview": ("post", [999999], {}, only(["alice", "grace"], 404)),
+    "scoring_models:activate": ("post", [999999], {}, only(["alice", "grace"], 404)),
 }
 # The admin is Django's own; the API has its own matrix (kam/api/tests), built from OpenAPI.
 LEFT_OUT_NAMESPACES = {"admin", "api"}

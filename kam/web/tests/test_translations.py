@@ -21,6 +21,10 @@ def _po_entries(path: Path) -> list[tuple[str, list[str], bool]]:
         ident = "".join(re.findall(r'"(.*)"', msgid.group(1)))
         if not ident:
             continue
+        # Entries with a context are compiled as "context\x04msgid" (pgettext).
+        context = re.search(r'^msgctxt ((?:".*"\n?)+)', text + "\n", re.M)
+        if context:
+            ident = "".join(re.findall(r'"(.*)"', context.group(1))) + "\x04" + ident
         strs = [
             "".join(re.findall(r'"(.*)"', m))
             for m in re.findall(r'^msgstr(?:\[\d\])? ((?:".*"\n?)+)', text + "\n", re.M)

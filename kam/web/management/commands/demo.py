@@ -13,7 +13,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from kam.web.demo import DEMO_PASSWORD, demo_files, demo_import, demo_users
+from kam.web.demo import DEMO_PASSWORD, demo_assessment, demo_files, demo_import, demo_users
 
 
 class Command(BaseCommand):
@@ -65,12 +65,22 @@ class Command(BaseCommand):
                 )
         with translation.override(settings.LANGUAGE_CODE):
             logins = demo_users()
+            say(_("Assessing every client …"))
+            assessment = demo_assessment(end)
+            say(
+                _(
+                    "  cycle #%(cycle)s as of %(as_of)s: "
+                    "%(promote)s to promote, %(demote)s to demote"
+                )
+                % assessment
+            )
         if options["json"]:
             self.stdout.write(
                 json.dumps(
                     {
                         "generated": figures,
                         "imports": imports,
+                        "assessment": assessment,
                         "logins": [login for login, *_r in logins],
                         "password": DEMO_PASSWORD,
                     },
