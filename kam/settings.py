@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "kam.clients",
     "kam.ledger",
     "kam.credit",
+    "kam.keyaccounts",
     "kam.assessment",
     "kam.imports",
     "kam.generator",

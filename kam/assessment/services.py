@@ -329,6 +329,10 @@ class DecisionInput:
     further_work: str
     reason: str
     next_review: dt.date | None = None
+    #: Who takes the account over with the decision (a key-account manager for a new key
+    #: account, someone in sales for a demoted one); None: the rule of ``status_changed``.
+    responsible_id: int | None = None
+    confirm_over_limit: bool = False
 
 
 def _check(item: DecisionInput) -> None:
@@ -403,6 +407,7 @@ def decisions_record(*, items: list[DecisionInput], user: AnyUser) -> list[Statu
     DataCollection.objects.filter(client_id__in=leaving, closed_at__isnull=True).update(
         closed_at=now
     )
+    _responsibility_follows(items, decisions, clients, user)
     entering = [
         d
         for d in decisions
@@ -450,6 +455,48 @@ def decisions_record(*, items: list[DecisionInput], user: AnyUser) -> list[Statu
             },
         )
     return decisions
+
+
+def _responsibility_follows(
+    items: list[DecisionInput],
+    decisions: list[StatusDecision],
+    clients: dict[int, Client],
+    user: AnyUser,
+) -> None:
+    """Hand accounts over as the decisions require (see keyaccounts.services.status_changed)."""
+    from kam.keyaccounts.services import status_changed
+    from kam.organization.models import Employee
+
+    named = Employee.objects.select_related("department").in_bulk(
+        [item.responsible_id for item in items if item.responsible_id is not None]
+    )
+    for item, decision in zip(items, decisions, strict=True):
+        if item.responsible_id is not None and item.responsible_id not in named:
+            raise ValidationError({"responsible": _("No such employee.")})
+        try:
+            status_changed(
+                client=clients[item.client_id],
+                before=decision.status_before,
+                after=decision.status,
+                user=user,
+                reason=item.reason,
+                responsible=named.get(item.responsible_id) if item.responsible_id else None,
+                confirm_over_limit=item.confirm_over_limit,
+            )
+        except ValidationError as error:
+            if len(items) == 1:
+                raise ValidationError(
+                    {
+                        "responsible" if key == "to_manager" else key: messages
+                        for key, messages in error.error_dict.items()
+                    }
+                    if hasattr(error, "error_dict")
+                    else error.messages
+                ) from error
+            raise ValidationError(
+                _("%(client)s: %(error)s")
+                % {"client": clients[item.client_id], "error": "; ".join(error.messages)}
+            ) from error
 
 
 def _latest_assessments(client_ids: list[int]) -> dict[int, Assessment]:

@@ -19,9 +19,12 @@ class ClientAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "tax_id", "status", "industry", "region", "responsible"]
     list_filter = ["status", "industry", "region"]
     search_fields = ["code", "name", "tax_id"]
-    raw_id_fields = ["group", "responsible"]
+    raw_id_fields = ["group"]
     list_select_related = ["responsible"]
     inlines = [ContactInline]
+    # The status changes by a recorded decision and the responsible manager by a handover
+    # (assessment and key-account pages), never by editing the row here.
+    readonly_fields = ["status", "responsible"]
 
 
 @admin.register(Contact)

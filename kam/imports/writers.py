@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 import polars as pl
 from django.db import connection
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kam.clients.choices import ClientStatus
 from kam.clients.models import Client, HoldingGroup
 from kam.credit.models import CreditDecision
 from kam.imports.formats import (
@@ -42,6 +44,7 @@ from kam.imports.validate import (
     validate_choice,
 )
 from kam.ledger.models import Payment, SalesDocument
+from kam.organization.choices import DepartmentKind
 from kam.organization.models import Department, Employee
 
 
@@ -280,7 +283,34 @@ class EmployeesWriter(Writer):
                     also_in_stage="code",
                 )
             )
+        if "department" in self.present:
+            errors.append(self.key_accounts_leaving_department())
         return errors
+
+    def key_accounts_leaving_department(self) -> pl.DataFrame:
+        """Rows that move a key-account manager out of the department while they keep key
+        accounts: that would give key accounts to someone outside it (hand them over first)."""
+        return fetch_errors(
+            f"""
+            SELECT s._line, %s, s.department, REPLACE(%s, '{{n}}', CAST(COUNT(c.id) AS TEXT))
+            FROM {STAGE} s
+            JOIN {self.table} emp ON emp.code = s.code
+            JOIN {table(Department)} old ON old.id = emp.department_id
+            JOIN {table(Client)} c ON c.responsible_id = emp.id AND c.status = %s
+            WHERE old.kind = %s AND s.department <> %s
+            GROUP BY s._line, s.department
+            """,
+            [
+                self.header("department"),
+                _(
+                    "keeps {n} key account(s) in the key-account department: hand them over "
+                    "before moving the employee to another department"
+                ),
+                ClientStatus.KEY,
+                DepartmentKind.KEY_ACCOUNTS,
+                DepartmentKind.KEY_ACCOUNTS,
+            ],
+        )
 
     def extra_changed(self, alias: str) -> list[str]:
         if "manager_code" not in self.present:
@@ -362,7 +392,31 @@ class ClientsWriter(Writer):
                     _("no employee with this code has been imported"),
                 )
             )
+            errors.append(self.key_account_responsible_changes())
         return errors
+
+    def key_account_responsible_changes(self) -> pl.DataFrame:
+        """Rows that would change a key account's responsible manager: only a handover in kam
+        does that (with its history, notes and the department's rules)."""
+        employees = table(Employee)
+        return fetch_errors(
+            f"""
+            SELECT s._line, %s, s.responsible_code, REPLACE(%s, '{{now}}', COALESCE(old.code, '—'))
+            FROM {STAGE} s
+            JOIN {table(Client)} c ON c.code = s.code
+            LEFT JOIN {employees} e ON e.code = s.responsible_code
+            LEFT JOIN {employees} old ON old.id = c.responsible_id
+            WHERE c.status = %s AND e.id IS DISTINCT FROM c.responsible_id
+            """,
+            [
+                self.header("responsible_code"),
+                _(
+                    "the client is a key account: its responsible manager changes only by a "
+                    "handover in kam (now: {now})"
+                ),
+                ClientStatus.KEY,
+            ],
+        )
 
     def merge(self, *, batch_id: int, now: dt.datetime) -> None:
         if "group_code" in self.present:
@@ -380,7 +434,20 @@ class ClientsWriter(Writer):
 
     def after_merge(self, *, now: dt.datetime) -> None:
         from kam.clients.filters import filter_choices_reset
+        from kam.keyaccounts.choices import Source
+        from kam.keyaccounts.services import assignments_sync
 
+        if "responsible_code" in self.present:
+            opened = assignments_sync(
+                client_filter_sql=f"c.code IN (SELECT code FROM {STAGE})",
+                params=[],
+                on=timezone.localtime(now).date(),
+                source=Source.IMPORT,
+            )
+            if opened:
+                self.notices.append(
+                    _("%(n)d responsibility change(s) recorded in the history") % {"n": opened}
+                )
         filter_choices_reset()
 
 

@@ -126,3 +126,43 @@ def can_decide_status(user: AnyUser) -> bool:
 
 def can_edit_models(user: AnyUser) -> bool:
     return bool(user_roles(user) & MODELLERS)
+
+
+# Key-account department: the head and the director run it; whoever reads every client sees it.
+DEPARTMENT_MANAGERS = {Role.DIRECTOR, Role.KEY_ACCOUNT_HEAD}
+
+
+def can_view_department(user: AnyUser) -> bool:
+    """The department board, handover history and workload: whoever reads every client."""
+    return bool(user_roles(user) & READ_ALL)
+
+
+def can_manage_department(user: AnyUser) -> bool:
+    """Handovers and workload limits: the key-account head and the director."""
+    return bool(user_roles(user) & DEPARTMENT_MANAGERS)
+
+
+def can_hand_over(user: AnyUser, client: Client) -> bool:
+    """Who may change a client's responsible manager.
+
+    The director: any client. The key-account head: key and potential key accounts, and any
+    account a key-account manager keeps (a demoted one goes back to sales). Nobody reassigns
+    their own accounts by themselves.
+    """
+    roles = user_roles(user)
+    if Role.DIRECTOR in roles:
+        return True
+    if Role.KEY_ACCOUNT_HEAD not in roles:
+        return False
+    from kam.clients.choices import ClientStatus
+    from kam.organization.choices import DepartmentKind
+
+    if client.status in (ClientStatus.KEY, ClientStatus.POTENTIAL_KEY):
+        return True
+    responsible = client.responsible
+    return responsible is not None and responsible.department.kind == DepartmentKind.KEY_ACCOUNTS
+
+
+def has_key_accounts_page(user: AnyUser) -> bool:
+    """ "My key accounts": whoever keeps accounts in the key-account department."""
+    return bool(user_roles(user) & {Role.KEY_ACCOUNT_MANAGER, Role.KEY_ACCOUNT_HEAD})

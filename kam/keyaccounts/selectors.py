@@ -1,0 +1,361 @@
+"""Reading the department: the board, the gaps, separation conflicts, histories, my accounts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kam.clients.choices import ClientStatus
+from kam.clients.models import Client
+from kam.keyaccounts.models import Assignment, Handover
+from kam.keyaccounts.rules import responsibility_problem
+from kam.keyaccounts.services import Load, limits_for, loads_of
+from kam.ledger.models import MonthlyRollup
+from kam.ledger.months import month_start
+from kam.organization.choices import DepartmentKind
+from kam.organization.models import Employee
+
+#: Months in the revenue trend shown per account.
+TREND_MONTHS = 12
+
+
+@dataclass
+class Account:
+    """One client as the department sees it."""
+
+    client: Client
+    since: dt.date | None
+    revenue: Decimal = Decimal(0)
+    revenue_prev: Decimal = Decimal(0)
+    trend: list[float] = field(default_factory=list)
+    pending_handover: Handover | None = None
+    next_review: dt.date | None = None
+    further_work: str = ""
+
+    @property
+    def growth(self) -> float | None:
+        """Revenue change against the 12 months before, in per cent; None without a base."""
+        if self.revenue_prev <= 0:
+            return None
+        return float((self.revenue - self.revenue_prev) / self.revenue_prev * 100)
+
+
+@dataclass
+class ManagerColumn:
+    employee: Employee
+    accounts: list[Account]
+    load: Load
+
+    @property
+    def over_limit(self) -> bool:
+        limit = self.load.limit
+        return self.load.accounts > limit.max_accounts or (
+            limit.max_revenue is not None and self.load.revenue > limit.max_revenue
+        )
+
+    @property
+    def load_share(self) -> float:
+        """Accounts against the limit, 0–1 and above, for the load bar."""
+        return self.load.accounts / self.load.limit.max_accounts
+
+
+@dataclass
+class Gap:
+    """A key account without a responsible key-account manager, and since when."""
+
+    client: Client
+    responsible: Employee | None
+    problem: str
+    since: dt.date | None
+
+
+@dataclass
+class Conflict:
+    """A client whose responsible breaks the separation of functions (or the history)."""
+
+    client: Client
+    responsible: Employee | None
+    problem: str
+
+
+@dataclass
+class Board:
+    as_of: dt.date
+    managers: list[ManagerColumn]
+    gaps: list[Gap]
+    conflicts: list[Conflict]
+    pending: list[Handover]
+
+    @property
+    def key_accounts(self) -> int:
+        return sum(
+            1
+            for column in self.managers
+            for account in column.accounts
+            if account.client.status == ClientStatus.KEY
+        ) + len(self.gaps)
+
+
+def revenue_by_client(
+    client_ids: list[int], as_of: dt.date
+) -> tuple[dict[int, Decimal], dict[int, Decimal], dict[int, list[float]]]:
+    """Revenue of the last 12 months, of the 12 before, and the monthly trend, per client."""
+    first = month_start(as_of, 23)
+    rows = (
+        MonthlyRollup.objects.filter(
+            client_id__in=client_ids, month__gte=first, month__lte=month_start(as_of)
+        )
+        .values("client_id", "month")
+        .annotate(revenue=Sum("revenue"))
+    )
+    last: dict[int, Decimal] = defaultdict(Decimal)
+    prev: dict[int, Decimal] = defaultdict(Decimal)
+    months = [month_start(as_of, back) for back in range(TREND_MONTHS - 1, -1, -1)]
+    position = {m: i for i, m in enumerate(months)}
+    trend: dict[int, list[float]] = {pk: [0.0] * TREND_MONTHS for pk in client_ids}
+    recent = month_start(as_of, 11)
+    for row in rows:
+        amount = row["revenue"] or Decimal(0)
+        if row["month"] >= recent:
+            last[row["client_id"]] += amount
+            trend[row["client_id"]][position[row["month"]]] = float(amount)
+        else:
+            prev[row["client_id"]] += amount
+    return dict(last), dict(prev), trend
+
+
+def _accounts(assignments: list[Assignment], as_of: dt.date) -> list[Account]:
+    from kam.assessment.models import StatusDecision
+
+    ids = [a.client_id for a in assignments]
+    last, prev, trend = revenue_by_client(ids, as_of)
+    pending = {
+        h.client_id: h
+        for h in Handover.objects.filter(client_id__in=ids, acknowledged_at__isnull=True)
+        .select_related("to_manager")
+        .order_by("created_at")
+    }
+    decisions: dict[int, Any] = {}
+    for row in StatusDecision.objects.filter(client_id__in=ids).order_by("decided_at"):
+        decisions[row.client_id] = row
+    accounts = []
+    for a in assignments:
+        decision = decisions.get(a.client_id)
+        handover = pending.get(a.client_id)
+        accounts.append(
+            Account(
+                client=a.client,
+                since=a.start,
+                revenue=last.get(a.client_id, Decimal(0)),
+                revenue_prev=prev.get(a.client_id, Decimal(0)),
+                trend=trend.get(a.client_id, []),
+                pending_handover=handover
+                if handover and handover.to_manager_id == a.manager_id
+                else None,
+                next_review=decision.next_review if decision else None,
+                further_work=decision.further_work if decision else "",
+            )
+        )
+    return accounts
+
+
+def _status_rank(client: Client) -> int:
+    return {ClientStatus.KEY: 0, ClientStatus.POTENTIAL_KEY: 1}.get(client.status, 2)  # type: ignore[call-overload]
+
+
+def department_managers() -> QuerySet[Employee]:
+    """The key-account department's active staff, and inactive ones who still keep accounts."""
+    holding = Assignment.objects.filter(manager=OuterRef("pk"), end__isnull=True)
+    return (
+        Employee.objects.filter(department__kind=DepartmentKind.KEY_ACCOUNTS)
+        .filter(Q(is_active=True) | Exists(holding))
+        .select_related("department", "user")
+        .order_by("name")
+    )
+
+
+def board(as_of: dt.date | None = None) -> Board:
+    """Everything the head's board shows, in a fixed number of queries."""
+    as_of = as_of or timezone.localdate()
+    managers = list(department_managers())
+    assignments = list(
+        Assignment.objects.filter(manager__in=managers, end__isnull=True).select_related(
+            "client", "manager"
+        )
+    )
+    accounts = _accounts(assignments, as_of)
+    by_manager: dict[int, list[Account]] = defaultdict(list)
+    for assignment, account in zip(assignments, accounts, strict=True):
+        by_manager[assignment.manager_id].append(account)
+    limits = limits_for(managers)
+    columns = []
+    for employee in managers:
+        held = sorted(
+            by_manager.get(employee.pk, []),
+            key=lambda a: (_status_rank(a.client), -a.revenue, a.client.name),
+        )
+        load = Load(len(held), sum((a.revenue for a in held), Decimal(0)), limits[employee.pk])
+        columns.append(ManagerColumn(employee, held, load))
+    return Board(
+        as_of=as_of,
+        managers=columns,
+        gaps=gaps(),
+        conflicts=conflicts(),
+        pending=list(
+            Handover.objects.filter(acknowledged_at__isnull=True)
+            .select_related("client", "from_manager", "to_manager")
+            .order_by("created_at")
+        ),
+    )
+
+
+def gaps() -> list[Gap]:
+    """Key accounts without an active responsible manager of the key-account department.
+
+    ``since``: when the gap began, as far as the history tells (the later of the decision that
+    made the client key and the end of its last responsibility; for a manager who is no longer
+    active or works elsewhere, the start of the key status).
+    """
+    from kam.assessment.models import StatusDecision
+
+    became_key = StatusDecision.objects.filter(
+        client=OuterRef("pk"), status=ClientStatus.KEY
+    ).order_by("-decided_at")
+    rows = (
+        Client.objects.filter(status=ClientStatus.KEY)
+        .filter(
+            Q(responsible__isnull=True)
+            | Q(responsible__is_active=False)
+            | ~Q(responsible__department__kind=DepartmentKind.KEY_ACCOUNTS)
+        )
+        .annotate(
+            last_end=Max("assignments__end"),
+            key_since=became_key.values("decided_at")[:1],
+        )
+        .select_related("responsible__department")
+        .order_by("name")
+    )
+    result = []
+    for client in rows:
+        key_since = client.key_since.date() if client.key_since else None
+        responsible = client.responsible
+        if responsible is None:
+            problem = _("No responsible manager.")
+            dates = [d for d in (key_since, client.last_end) if d is not None]
+            since = max(dates) if dates else None
+        else:
+            problem = responsibility_problem(responsible, ClientStatus.KEY) or ""
+            since = key_since
+        result.append(Gap(client, responsible, problem, since))
+    return result
+
+
+def conflicts() -> list[Conflict]:
+    """Clients whose responsible breaks the separation of functions (key accounts without a
+    key-account manager are gaps, listed apart), and history out of step with the client."""
+    result = []
+    held_by_key_staff = (
+        Client.objects.filter(
+            status=ClientStatus.STANDARD,
+            responsible__department__kind=DepartmentKind.KEY_ACCOUNTS,
+        )
+        .select_related("responsible__department")
+        .order_by("name")
+    )
+    for client in held_by_key_staff:
+        assert client.responsible is not None
+        problem = responsibility_problem(client.responsible, client.status) or ""
+        result.append(Conflict(client, client.responsible, problem))
+    open_assignment = Assignment.objects.filter(client=OuterRef("pk"), end__isnull=True)
+    out_of_step = (
+        Client.objects.filter(
+            (
+                Q(responsible__isnull=False)
+                & ~Exists(open_assignment.filter(manager=F("client__responsible")))
+            )
+            | (Q(responsible__isnull=True) & Exists(open_assignment))
+        )
+        .select_related("responsible")
+        .order_by("name")
+    )
+    for client in out_of_step:
+        result.append(
+            Conflict(
+                client,
+                client.responsible,
+                _("The responsible manager differs from the assignment history."),
+            )
+        )
+    return result
+
+
+def my_accounts(employee: Employee, as_of: dt.date | None = None) -> list[Account]:
+    """The accounts ``employee`` is responsible for now: key accounts first, largest first."""
+    as_of = as_of or timezone.localdate()
+    assignments = list(
+        Assignment.objects.filter(manager=employee, end__isnull=True).select_related(
+            "client", "manager"
+        )
+    )
+    accounts = _accounts(assignments, as_of)
+    return sorted(accounts, key=lambda a: (_status_rank(a.client), -a.revenue, a.client.name))
+
+
+def pending_for(employee: Employee) -> QuerySet[Handover]:
+    """Handovers to ``employee`` still waiting for their acknowledgement."""
+    return (
+        Handover.objects.filter(to_manager=employee, acknowledged_at__isnull=True)
+        .select_related("client", "from_manager")
+        .order_by("created_at")
+    )
+
+
+def client_ownership(client: Client) -> dict[str, Any]:
+    """The card's ownership panel: who is responsible since when, and the whole history."""
+    history = list(
+        Assignment.objects.filter(client=client)
+        .select_related("manager__department", "assigned_by", "handover")
+        .order_by("-start", "-pk")
+    )
+    current = next((a for a in history if a.end is None), None)
+    problem = (
+        responsibility_problem(current.manager, client.status)
+        if current is not None
+        else (_("No responsible manager.") if client.status == ClientStatus.KEY else None)
+    )
+    return {
+        "current": current,
+        "history": history,
+        "problem": problem,
+        "pending": Handover.objects.filter(client=client, acknowledged_at__isnull=True)
+        .select_related("to_manager")
+        .first(),
+    }
+
+
+def handover_list() -> QuerySet[Handover]:
+    return Handover.objects.select_related(
+        "client", "from_manager", "to_manager", "created_by", "acknowledged_by"
+    ).order_by("-created_at", "-pk")
+
+
+def receivers_for(client: Client, as_of: dt.date | None = None) -> list[tuple[Employee, Load]]:
+    """Who may take ``client`` over, with their load: the handover form's choices."""
+    candidates = Employee.objects.filter(is_active=True).select_related("department")
+    if client.status == ClientStatus.KEY:
+        candidates = candidates.filter(department__kind=DepartmentKind.KEY_ACCOUNTS)
+    elif client.status == ClientStatus.STANDARD:
+        candidates = candidates.exclude(department__kind=DepartmentKind.KEY_ACCOUNTS)
+    candidates = candidates.exclude(
+        department__kind__in=[DepartmentKind.CREDIT_COMMITTEE, DepartmentKind.MANAGEMENT]
+    )
+    employees = list(candidates.order_by("department__kind", "name"))
+    loads = loads_of(employees, as_of)
+    return [(e, loads[e.pk]) for e in employees]
