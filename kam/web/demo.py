@@ -137,3 +137,106 @@ def demo_assessment(end: dt.date) -> dict[str, Any]:
         "demote": current.demote,
         "keep": current.keep,
     }
+
+
+def demo_department() -> dict[str, Any]:
+    """The key-account department's story, once: the head sets the workload limit, gives every
+    key account without a manager to the least-loaded one, and hands one account over between
+    two managers with notes (waiting for the receiver, the "kam" login, to acknowledge), after an
+    earlier one that was acknowledged."""
+    import math
+
+    from django.utils.translation import gettext as _
+
+    from kam.keyaccounts.choices import Cause
+    from kam.keyaccounts.models import Handover
+    from kam.keyaccounts.selectors import board, gaps
+    from kam.keyaccounts.services import (
+        handover_acknowledge,
+        handover_record,
+        loads_of,
+        workload_limit_set,
+    )
+    from kam.organization.choices import DepartmentKind
+
+    User = get_user_model()
+    head = User.objects.filter(username=ROLE_LOGINS[Role.KEY_ACCOUNT_HEAD]).first()
+    managers = list(
+        Employee.objects.filter(
+            department__kind=DepartmentKind.KEY_ACCOUNTS,
+            is_active=True,
+            role=Role.KEY_ACCOUNT_MANAGER,
+        )
+        .select_related("department", "user")
+        .order_by("code")
+    )
+    if Handover.objects.exists() or head is None or len(managers) < 2:
+        current = board()
+        return {"handovers": Handover.objects.count(), "gaps": len(current.gaps)}
+    open_gaps = gaps()
+    loads = {pk: load.accounts for pk, load in loads_of(managers).items()}
+    total = sum(loads.values()) + len(open_gaps)
+    limit = math.ceil(total / len(managers)) + 2
+    workload_limit_set(manager=None, max_accounts=limit, max_revenue=None, user=head)
+    for gap in open_gaps:
+        receiver = min(managers, key=lambda m: (loads[m.pk], m.code))
+        handover_record(
+            client=gap.client,
+            to_manager=receiver,
+            user=head,
+            cause=Cause.PROMOTION,
+            reason=_("New key account: assigned to the manager with the lightest load."),
+            expected_from=gap.responsible,
+            confirm_over_limit=True,
+        )
+        loads[receiver.pk] += 1
+    # An earlier handover, acknowledged, then one the "kam" login still has to acknowledge.
+    kam = next(
+        (
+            m
+            for m in managers
+            if m.user and m.user.username == ROLE_LOGINS[Role.KEY_ACCOUNT_MANAGER]
+        ),
+        managers[0],
+    )
+    others = [m for m in managers if m.pk != kam.pk]
+    busiest = max(others, key=lambda m: (loads[m.pk], m.code))
+    second = min(others, key=lambda m: (loads[m.pk], m.code))
+    story = [(busiest, second, True), (busiest, kam, False)]
+    recorded = 0
+    for giver, receiver, acknowledged in story:
+        if giver.pk == receiver.pk:
+            continue
+        held = list(
+            giver.assignments.filter(end__isnull=True)
+            .select_related("client")
+            .order_by("client__name")[:1]
+        )
+        if not held:
+            continue
+        handover = handover_record(
+            client=held[0].client,
+            to_manager=receiver,
+            user=head,
+            cause=Cause.OVERLOAD,
+            reason=_("%(name)s keeps the most accounts in the department.") % {"name": giver.name},
+            notes=_(
+                "Call the purchasing manager before the next order; the price list for next "
+                "quarter is being agreed."
+            ),
+            expected_from=giver,
+            confirm_over_limit=True,
+        )
+        loads[giver.pk] -= 1
+        loads[receiver.pk] += 1
+        recorded += 1
+        if acknowledged and receiver.user is not None:
+            handover_acknowledge(handover=handover, user=receiver.user)
+    current = board()
+    return {
+        "limit": limit,
+        "assigned": len(open_gaps),
+        "handovers": Handover.objects.count(),
+        "gaps": len(current.gaps),
+        "key_accounts": current.key_accounts,
+    }

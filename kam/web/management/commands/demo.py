@@ -13,7 +13,14 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from kam.web.demo import DEMO_PASSWORD, demo_assessment, demo_files, demo_import, demo_users
+from kam.web.demo import (
+    DEMO_PASSWORD,
+    demo_assessment,
+    demo_department,
+    demo_files,
+    demo_import,
+    demo_users,
+)
 
 
 class Command(BaseCommand):
@@ -74,6 +81,15 @@ class Command(BaseCommand):
                 )
                 % assessment
             )
+            say(_("Giving every key account its responsible manager …"))
+            department = demo_department()
+            say(
+                _(
+                    "  %(key_accounts)s key accounts, %(gaps)s without a manager, "
+                    "%(handovers)s handovers"
+                )
+                % {"key_accounts": department.get("key_accounts", "?"), **department}
+            )
         if options["json"]:
             self.stdout.write(
                 json.dumps(
@@ -81,6 +97,7 @@ class Command(BaseCommand):
                         "generated": figures,
                         "imports": imports,
                         "assessment": assessment,
+                        "department": department,
                         "logins": [login for login, *_r in logins],
                         "password": DEMO_PASSWORD,
                     },
