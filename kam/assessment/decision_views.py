@@ -204,6 +204,66 @@ def decision_confirmation(
     return lines
 
 
+def _without_choice(client: Client, holder: Employee | None, after: str) -> str:
+    """What happens to responsibility when the decision names nobody (the rule of
+    kam.keyaccounts.services.status_changed), in words for the select's empty entry."""
+    from kam.keyaccounts.rules import responsibility_problem
+    from kam.keyaccounts.services import return_receiver
+
+    if holder is None:
+        if after == ClientStatus.KEY:
+            return _("Nobody for now: the head assigns a key-account manager on the board")
+        return _("Nobody, as now")
+    if responsibility_problem(holder, after) is None:
+        return _("Keep %(name)s") % {"name": holder.name}
+    if after == ClientStatus.KEY:
+        return _(
+            "Nobody for now: %(name)s is released and the head assigns a key-account manager "
+            "on the board"
+        ) % {"name": holder.name}
+    receiver = return_receiver(client)
+    if receiver is None:
+        return _("Nobody found in sales: %(name)s keeps it and the board lists a conflict") % {
+            "name": holder.name
+        }
+    return _("Back to sales by the rule: %(name)s") % {"name": receiver.name}
+
+
+def responsible_setup(form: StatusDecisionForm, client: Client, status: str | None) -> str | None:
+    """Offer a responsible manager when the decision moves the account into the key-account
+    department (its managers, with their load) or out of it (sales staff). Returns the words
+    for "nobody chosen", or None when the select does not apply."""
+    from kam.keyaccounts.forms import receiver_choices
+    from kam.keyaccounts.selectors import receivers_by_status
+    from kam.keyaccounts.services import current_assignment
+
+    if form.responsible_ready:
+        return form.responsible_default
+    form.responsible_ready = True
+    before, after = client.status, status if status in ClientStatus.values else client.status
+    field = form.fields["responsible"]
+    if not (
+        (after == ClientStatus.KEY and before != ClientStatus.KEY)
+        or (before == ClientStatus.KEY and after != ClientStatus.KEY)
+    ):
+        form.show_responsible = False
+        field.disabled = True  # a stale value posted with it is ignored, not an error
+        return None
+    current = current_assignment(client)
+    holder = current.manager if current is not None else None
+    receivers = [
+        (employee, load)
+        for employee, load in receivers_by_status()[after]
+        if holder is None or employee.pk != holder.pk
+    ]
+    default = _without_choice(client, holder, after)
+    field.choices = [("", default), *receiver_choices(receivers)[1:]]  # type: ignore[attr-defined]
+    form.show_responsible = True
+    form.responsible_names = {employee.pk: employee.name for employee, _load in receivers}
+    form.responsible_default = default
+    return default
+
+
 def decision_context(
     client: Client,
     assessment: Assessment | None,
@@ -211,16 +271,25 @@ def decision_context(
     decisions: list[StatusDecision],
 ) -> dict[str, Any]:
     values = form.data if form.is_bound else {**form.initial, **form.data}
-    return {
-        "decision_form": form,
-        "decision_confirm": decision_confirmation(
-            client,
-            assessment,
-            values.get("status"),
-            values.get("further_work"),
-            decisions[0] if decisions else None,
-        ),
-    }
+    default = responsible_setup(form, client, values.get("status"))
+    lines = decision_confirmation(
+        client,
+        assessment,
+        values.get("status"),
+        values.get("further_work"),
+        decisions[0] if decisions else None,
+    )
+    if default is not None:
+        chosen = str(values.get("responsible") or "")
+        names = {str(pk): name for pk, name in form.responsible_names.items()}
+        if chosen in names:
+            lines.append(
+                _("Responsible manager: %(name)s takes the account over (a handover is recorded).")
+                % {"name": names[chosen]}
+            )
+        else:
+            lines.append(_("Responsible manager: %(what)s.") % {"what": default})
+    return {"decision_form": form, "decision_confirm": lines}
 
 
 def _decision_client(request: HttpRequest, pk: int) -> Client:
@@ -244,6 +313,7 @@ def status_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
     decisions: list[StatusDecision] = panel["decisions"]
     if request.method == "POST":
         form = StatusDecisionForm(request.POST)
+        responsible_setup(form, client, request.POST.get("status"))
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -255,6 +325,8 @@ def status_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
                             further_work=data["further_work"],
                             reason=data["reason"],
                             next_review=data["next_review"],
+                            responsible_id=data.get("responsible"),
+                            confirm_over_limit=bool(data.get("confirm_over_limit")),
                         )
                     ],
                     user=request.user,
@@ -262,16 +334,23 @@ def status_decide_view(request: HttpRequest, pk: int) -> HttpResponse:
             except ValidationError as error:
                 _form_errors(form, error)
             else:
-                client.refresh_from_db(fields=["status"])
+                responsible_before = client.responsible_id
+                client.refresh_from_db(fields=["status", "responsible"])
                 messages.success(
                     request,
                     _("Decision recorded: %(name)s is now %(status)s.")
                     % {"name": client.name, "status": client.get_status_display()},
                 )
+                if client.responsible_id != responsible_before:
+                    messages.info(
+                        request,
+                        _("Responsible manager now: %(name)s.")
+                        % {"name": client.responsible.name if client.responsible else _("nobody")},
+                    )
                 return redirect(f"{_card_url(client)}#assessment")
     else:
         initial = decision_initial(client, assessment, decisions[0] if decisions else None)
-        for name in ("status", "further_work", "reason", "next_review"):
+        for name in ("status", "further_work", "reason", "next_review", "responsible"):
             if name in request.GET:
                 initial[name] = request.GET[name]
         form = StatusDecisionForm(initial=initial)
@@ -299,6 +378,8 @@ def _card_url(client: Client) -> str:
 def _form_errors(form: StatusDecisionForm, error: ValidationError) -> None:
     if hasattr(error, "error_dict"):
         for field, errors in error.message_dict.items():
+            if field == "confirm_over_limit":
+                form.needs_confirmation = True
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -42,3 +44,21 @@ class StatusDecisionForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("When to look at this client's status again."),
     )
+    # Offered when the decision moves the account into or out of the key-account department
+    # (kam.assessment.decision_views.responsible_setup gives the choices).
+    responsible = forms.TypedChoiceField(
+        label=_("Responsible manager"), coerce=int, empty_value=None, required=False
+    )
+    confirm_over_limit = forms.BooleanField(
+        label=_("I confirm the assignment above the limit"), required=False
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        #: Whether the responsible select applies to the chosen status (set by the view).
+        self.show_responsible = False
+        #: Set when the service says the chosen manager is at the limit: the checkbox shows.
+        self.needs_confirmation = bool(self.data.get("confirm_over_limit"))
+        self.responsible_ready = False
+        self.responsible_default: str | None = None
+        self.responsible_names: dict[int, str] = {}

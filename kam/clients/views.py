@@ -26,6 +26,7 @@ from kam.clients.services import (
     contact_add,
     contact_delete,
 )
+from kam.keyaccounts.selectors import client_ownership
 from kam.web import access
 from kam.web.exports import csv_response, xlsx_response
 from kam.web.htmx import render_page
@@ -126,6 +127,9 @@ def client_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "can_edit": can_edit,
         "contacts": list(client.contacts.all()),
         "contact_form": ContactForm(prefix="contact") if can_edit else None,
+        "ownership": client_ownership(client),
+        "can_hand_over": access.can_hand_over(request.user, client),
+        "can_view_handovers": access.can_view_department(request.user),
         "nav": "clients",
         **panel_context(request, client),
     }

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -185,9 +185,11 @@ def board(as_of: dt.date | None = None) -> Board:
     """Everything the head's board shows, in a fixed number of queries."""
     as_of = as_of or timezone.localdate()
     managers = list(department_managers())
+    # The client's responsible and their department: who may hand an account over depends on
+    # them (access.can_hand_over), asked for every account on the board.
     assignments = list(
         Assignment.objects.filter(manager__in=managers, end__isnull=True).select_related(
-            "client", "manager"
+            "client__responsible__department", "manager"
         )
     )
     accounts = _accounts(assignments, as_of)
@@ -282,7 +284,7 @@ def conflicts() -> list[Conflict]:
             )
             | (Q(responsible__isnull=True) & Exists(open_assignment))
         )
-        .select_related("responsible")
+        .select_related("responsible__department")
         .order_by("name")
     )
     for client in out_of_step:
@@ -321,7 +323,7 @@ def client_ownership(client: Client) -> dict[str, Any]:
     """The card's ownership panel: who is responsible since when, and the whole history."""
     history = list(
         Assignment.objects.filter(client=client)
-        .select_related("manager__department", "assigned_by", "handover")
+        .select_related("manager__department", "assigned_by__employee", "handover")
         .order_by("-start", "-pk")
     )
     current = next((a for a in history if a.end is None), None)
@@ -342,20 +344,62 @@ def client_ownership(client: Client) -> dict[str, Any]:
 
 def handover_list() -> QuerySet[Handover]:
     return Handover.objects.select_related(
-        "client", "from_manager", "to_manager", "created_by", "acknowledged_by"
+        "client",
+        "from_manager",
+        "to_manager",
+        "created_by__employee",
+        "acknowledged_by__employee",
     ).order_by("-created_at", "-pk")
+
+
+def _may_receive(employee: Employee, status: str) -> bool:
+    key_staff = employee.department.kind == DepartmentKind.KEY_ACCOUNTS
+    if status == ClientStatus.KEY:
+        return key_staff
+    if status == ClientStatus.STANDARD:
+        return not key_staff
+    return True
+
+
+def _candidates() -> QuerySet[Employee]:
+    return (
+        Employee.objects.filter(is_active=True)
+        .exclude(department__kind__in=[DepartmentKind.CREDIT_COMMITTEE, DepartmentKind.MANAGEMENT])
+        .select_related("department")
+        .order_by("department__kind", "name")
+    )
 
 
 def receivers_for(client: Client, as_of: dt.date | None = None) -> list[tuple[Employee, Load]]:
     """Who may take ``client`` over, with their load: the handover form's choices."""
-    candidates = Employee.objects.filter(is_active=True).select_related("department")
-    if client.status == ClientStatus.KEY:
-        candidates = candidates.filter(department__kind=DepartmentKind.KEY_ACCOUNTS)
-    elif client.status == ClientStatus.STANDARD:
-        candidates = candidates.exclude(department__kind=DepartmentKind.KEY_ACCOUNTS)
-    candidates = candidates.exclude(
-        department__kind__in=[DepartmentKind.CREDIT_COMMITTEE, DepartmentKind.MANAGEMENT]
-    )
-    employees = list(candidates.order_by("department__kind", "name"))
-    loads = loads_of(employees, as_of)
-    return [(e, loads[e.pk]) for e in employees]
+    return receivers_by_status(as_of)[client.status]
+
+
+def _receiver_loads(employees: list[Employee], as_of: dt.date | None) -> dict[int, Load]:
+    """Loads of possible receivers. Revenue is summed for key-account staff only, whose
+    limits count it; for the others (the whole sales force, in a large company) the number of
+    accounts is enough and spares a sum over all their clients' sales."""
+    key_staff = [e for e in employees if e.department.kind == DepartmentKind.KEY_ACCOUNTS]
+    others = [e for e in employees if e.department.kind != DepartmentKind.KEY_ACCOUNTS]
+    loads = loads_of(key_staff, as_of) if key_staff else {}
+    if others:
+        counts = dict(
+            Assignment.objects.filter(manager__in=others, end__isnull=True)
+            .values("manager_id")
+            .annotate(n=Count("pk"))
+            .values_list("manager_id", "n")
+        )
+        limits = limits_for(others)
+        loads.update({e.pk: Load(counts.get(e.pk, 0), Decimal(0), limits[e.pk]) for e in others})
+    return loads
+
+
+def receivers_by_status(as_of: dt.date | None = None) -> dict[str, list[tuple[Employee, Load]]]:
+    """Who may take over a client of each status, with their load, in a fixed number of
+    queries (the bulk handover and the status decision form offer receivers per account)."""
+    employees = list(_candidates())
+    loads = _receiver_loads(employees, as_of)
+    return {
+        status: [(e, loads[e.pk]) for e in employees if _may_receive(e, status)]
+        for status in ClientStatus.values
+    }

@@ -6,6 +6,8 @@ ties them to the clients they are responsible for.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
@@ -13,6 +15,9 @@ from django.db.models import QuerySet
 from kam.clients.models import Client
 from kam.organization.choices import Role
 from kam.organization.models import Employee
+
+if TYPE_CHECKING:
+    from kam.keyaccounts.models import Handover
 
 AnyUser = AbstractBaseUser | AnonymousUser
 
@@ -166,3 +171,22 @@ def can_hand_over(user: AnyUser, client: Client) -> bool:
 def has_key_accounts_page(user: AnyUser) -> bool:
     """ "My key accounts": whoever keeps accounts in the key-account department."""
     return bool(user_roles(user) & {Role.KEY_ACCOUNT_MANAGER, Role.KEY_ACCOUNT_HEAD})
+
+
+def can_view_handover(user: AnyUser, handover: Handover) -> bool:
+    """One handover and its briefing: whoever sees the department, and the managers it names
+    (the receiver reads the briefing before acknowledging it)."""
+    if can_view_department(user):
+        return True
+    employee = user_employee(user)
+    return (
+        can_use_app(user)
+        and employee is not None
+        and employee.pk in (handover.from_manager_id, handover.to_manager_id)
+    )
+
+
+def can_acknowledge_handover(user: AnyUser, handover: Handover) -> bool:
+    """Only the receiver confirms they have taken the account over."""
+    employee = user_employee(user)
+    return employee is not None and employee.pk == handover.to_manager_id

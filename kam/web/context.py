@@ -22,6 +22,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         entries.append(
             {"url": reverse("assessment:cycles"), "label": _("Assessment"), "key": "assessment"}
         )
+    if access.can_view_department(user) or access.has_key_accounts_page(user):
+        # Whoever sees the department gets its board; a key-account manager their accounts.
+        target = "keyaccounts:board" if access.can_view_department(user) else "keyaccounts:mine"
+        entries.append({"url": reverse(target), "label": _("Key accounts"), "key": "keyaccounts"})
     if access.can_view_imports(user):
         entries.append({"url": reverse("imports:list"), "label": _("Imports"), "key": "imports"})
     if user.is_staff:

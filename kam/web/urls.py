@@ -24,4 +24,5 @@ urlpatterns = [
     path("imports/", include("kam.imports.urls")),
     path("assessment/models/", include("kam.assessment.model_urls")),
     path("assessment/", include("kam.assessment.urls")),
+    path("key-accounts/", include("kam.keyaccounts.urls")),
 ]
