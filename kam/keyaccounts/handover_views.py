@@ -359,6 +359,7 @@ def _bulk_confirm(request: HttpRequest, employee: Employee) -> HttpResponse:
             plan=[(row["client"], row["receiver"]) for row in rows],
             user=request.user,
             confirm_over_limit=confirmed,
+            from_manager=employee,
             **common,
         )
     except ValidationError as error:

@@ -469,8 +469,13 @@ def handovers_bulk(
     notes: str = "",
     effective: dt.date | None = None,
     confirm_over_limit: bool = False,
+    from_manager: Any = ANYONE,
 ) -> list[Handover]:
-    """Record every handover of ``plan`` or none: the first refusal names the account."""
+    """Record every handover of ``plan`` or none: the first refusal names the account.
+
+    ``from_manager``: whom every account is taken from (checked under each client's lock, so
+    an account that changed hands since the plan was made stops the whole batch).
+    """
     if not access.can_manage_department(user):
         raise PermissionDenied(
             _("Accounts are handed over by the key-account head or the director.")
@@ -490,14 +495,20 @@ def handovers_bulk(
                     effective=effective,
                     confirm_over_limit=confirm_over_limit,
                     bulk=batch,
+                    expected_from=from_manager,
                 )
             )
         except ValidationError as error:
-            messages = "; ".join(m for ms in error.message_dict.values() for m in ms)
+            messages = "; ".join(error.messages)
+            codes = (
+                [e.code for e in error.error_list]
+                if not hasattr(error, "error_dict")
+                else [e.code for errors in error.error_dict.values() for e in errors]
+            )
             raise ValidationError(
                 _("%(client)s: %(error)s Nothing was handed over.")
                 % {"client": client, "error": messages},
-                code=getattr(error, "code", None) or "bulk",
+                code="over_limit" if "over_limit" in codes else "bulk",
             ) from error
     return done
 

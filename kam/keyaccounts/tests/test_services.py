@@ -270,10 +270,31 @@ def test_bulk_handover_is_all_or_nothing(dept: Department_) -> None:
         manager=dept.employees["ken"], max_accounts=2, max_revenue=None, user=dept.users["helen"]
     )
     plan = bulk_plan(from_manager=kate, rule=Rule.ONE, receivers=[dept.employees["ken"]])
-    with pytest.raises(ValidationError, match="Nothing was handed over"):
+    with pytest.raises(ValidationError, match="Nothing was handed over") as error:
         handovers_bulk(plan=plan, user=dept.users["helen"], cause=Cause.LEAVING)
+    assert error.value.code == "over_limit"
     assert load_of(kate).accounts == 2
     assert Handover.objects.filter(cause=Cause.LEAVING).count() == 0
+
+
+def test_bulk_handover_stops_when_an_account_changed_hands_since_the_plan(
+    dept: Department_,
+) -> None:
+    kate, ken = dept.employees["kate"], dept.employees["ken"]
+    handover_record(
+        client=dept.clients["G1"], to_manager=kate, user=dept.users["helen"], cause="assignment"
+    )
+    plan = bulk_plan(from_manager=kate, rule=Rule.ONE, receivers=[ken])
+    # Meanwhile the director gives K1 to the head.
+    handover_record(
+        client=dept.clients["K1"],
+        to_manager=dept.employees["helen"],
+        user=dept.users["alice"],
+        cause="overload",
+    )
+    with pytest.raises(HandoverConflict):
+        handovers_bulk(plan=plan, user=dept.users["helen"], cause=Cause.LEAVING, from_manager=kate)
+    assert open_managers(dept.clients["G1"]) == ["E3"]
 
 
 def test_spreading_puts_accounts_where_there_is_room(dept: Department_) -> None:
