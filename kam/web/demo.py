@@ -141,9 +141,9 @@ def demo_assessment(end: dt.date) -> dict[str, Any]:
 
 def demo_department() -> dict[str, Any]:
     """The key-account department's story, once: the head sets the workload limit, gives every
-    key account without a manager to the least-loaded one, and hands one account over between
-    two managers with notes (waiting for the receiver, the "kam" login, to acknowledge), after an
-    earlier one that was acknowledged."""
+    key account without a manager to the least-loaded one (who acknowledges), and hands two
+    accounts over between managers with notes: one acknowledged, one still waiting for the
+    receiver (the "kam" login)."""
     import math
 
     from django.utils.translation import gettext as _
@@ -180,7 +180,7 @@ def demo_department() -> dict[str, Any]:
     workload_limit_set(manager=None, max_accounts=limit, max_revenue=None, user=head)
     for gap in open_gaps:
         receiver = min(managers, key=lambda m: (loads[m.pk], m.code))
-        handover_record(
+        assigned = handover_record(
             client=gap.client,
             to_manager=receiver,
             user=head,
@@ -189,6 +189,8 @@ def demo_department() -> dict[str, Any]:
             expected_from=gap.responsible,
             confirm_over_limit=True,
         )
+        if receiver.user is not None:  # the receivers have read their briefings
+            handover_acknowledge(handover=assigned, user=receiver.user)
         loads[receiver.pk] += 1
     # An earlier handover, acknowledged, then one the "kam" login still has to acknowledge.
     kam = next(
