@@ -117,6 +117,7 @@ def demo_assessment(end: dt.date) -> dict[str, Any]:
                     ClientStatus.KEY,
                     FurtherWork.DEVELOP,
                     "Served by the key-account department before kam: initial status.",
+                    next_review=add_months(end, 3),
                 )
                 for pk in served
             ],
