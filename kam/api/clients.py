@@ -24,6 +24,7 @@ from kam.api.schemas import (
 )
 from kam.clients.models import Client
 from kam.clients.selectors import client_card, client_list, clients_revenue
+from kam.keyaccounts.selectors import client_ownership
 from kam.organization.models import Employee
 from kam.web import access
 
@@ -110,7 +111,8 @@ def client_list_endpoint(
     },
     operation_id="client_detail",
     summary="The client card",
-    description="404 also when the client exists but is not the caller's to see.",
+    description="404 also when the client exists but is not the caller's to see. "
+    "`ownership`: who keeps the client by the assignment history, and what is wrong with it.",
 )
 def client_detail_endpoint(
     request: HttpRequest, client_id: PathEx[int, P(ge=1, le=MAX_ID)]
@@ -126,6 +128,8 @@ def client_detail_endpoint(
     if client is None:
         raise Http404
     card = client_card(client=client, as_of=timezone.localdate())
+    ownership = client_ownership(client)
+    current = ownership["current"]
     receivables = card["receivables"]
     decision = card["credit_decision"]
     return {
@@ -172,5 +176,11 @@ def client_detail_endpoint(
             "credit_limit": float(decision.credit_limit),
             "max_terms_days": decision.max_terms_days,
             "valid_until": decision.valid_until,
+        },
+        "ownership": {
+            "responsible": _employee(current.manager if current else None),
+            "since": current.start if current else None,
+            "problem": ownership["problem"],
+            "pending_handover_id": ownership["pending"].pk if ownership["pending"] else None,
         },
     }

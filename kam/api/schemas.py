@@ -15,6 +15,7 @@ from pydantic import ConfigDict
 from kam.assessment.choices import Cell, Change, CycleState, FurtherWork, Review
 from kam.clients.choices import ClientStatus
 from kam.imports.models import ImportKind
+from kam.keyaccounts.choices import Cause, Source
 from kam.organization.choices import DepartmentKind, Role
 
 # Ids are 64-bit integers: the bound tells clients so (and keeps huge numbers out of SQL).
@@ -174,6 +175,20 @@ class CreditDecisionOut(Schema):
     valid_until: dt.date | None
 
 
+class OwnershipOut(Schema):
+    """Who keeps the client now according to the assignment history, and what is wrong."""
+
+    responsible: EmployeeRefOut | None = Field(description="Null: nobody is responsible.")
+    since: dt.date | None = Field(description="When the current responsibility began.")
+    problem: str | None = Field(
+        description="Why the responsible may not keep the client (separation of functions), "
+        "or that a key account has nobody; null when all is well."
+    )
+    pending_handover_id: int | None = Field(
+        description="A handover of the client the receiver has not acknowledged yet."
+    )
+
+
 class ClientDetailOut(Schema):
     """The client card: profile facts, sales, receivables and the credit decision in force."""
 
@@ -197,6 +212,9 @@ class ClientDetailOut(Schema):
     recent_documents: list[SalesDocumentOut] = Field(description="The latest 10, newest first.")
     recent_payments: list[PaymentOut] = Field(description="The latest 10, newest first.")
     credit_decision: CreditDecisionOut | None = Field(description="The decision valid today.")
+    ownership: OwnershipOut = Field(
+        description="The history at /api/key-accounts/assignments?client_id=…"
+    )
 
 
 class ImportBatchOut(Schema):
@@ -583,3 +601,304 @@ class ProposalsAcceptedOut(Schema):
 class ProposalsRejectedOut(Schema):
     rejected: int = Field(ge=0)
     skipped: list[int] = Field(description="Requested clients without a pending proposal.")
+
+
+# --- Key accounts: the department's board, assignments, handovers, workload limits -------------
+
+#: Employee codes as the employees import stores them.
+CODE_MAX = 64
+#: A code: at least one character, no NUL.
+CODE = r"^[^\x00]+$"
+#: Handover notes for the receiver: free text, longer than a reason.
+NOTES_MAX = 20_000
+#: The largest revenue limit (the column keeps 16 digits before the point; a JSON number
+#: keeps cents exactly only up to about 10^13).
+MAX_REVENUE_LIMIT = 1e13
+#: A PositiveIntegerField's largest value.
+MAX_COUNT = 2**31 - 1
+
+
+class BulkRule(enum.StrEnum):
+    """How a bulk handover shares the accounts out."""
+
+    ONE = "one"
+    SPREAD = "spread"
+
+
+class KeyClientRefOut(Schema):
+    id: int
+    code: str
+    name: str
+    status: ClientStatus = Field(description="The client's status now.")
+
+
+class LoadOut(Schema):
+    accounts: int = Field(ge=0, description="Accounts kept now.")
+    revenue_12m: float = Field(description="Their revenue over the last 12 months, in total.")
+
+
+class LimitOut(Schema):
+    max_accounts: int = Field(ge=1)
+    max_revenue: float | None = Field(description="Null: no revenue limit.")
+
+
+class AccountOut(Schema):
+    """One account as the department sees it."""
+
+    client: KeyClientRefOut
+    since: dt.date | None = Field(description="When the manager became responsible.")
+    revenue_12m: float = Field(description="The last 12 months, this month included.")
+    revenue_prev_12m: float = Field(description="The 12 months before those.")
+    growth_pct: float | None = Field(description="Change against the 12 months before, in %.")
+    trend: list[float] = Field(description="Revenue of the last 12 months, oldest first.")
+    next_review: dt.date | None = Field(description="From the latest status decision.")
+    further_work: FurtherWork | None = Field(description="From the latest status decision.")
+    pending_handover_id: int | None = Field(
+        description="The handover of this account to this manager, not acknowledged yet."
+    )
+
+
+class ManagerBoardOut(Schema):
+    """A column of the board: one key-account manager, their load, limit and accounts."""
+
+    id: int
+    code: str
+    name: str
+    active: bool = Field(description="False: no longer active but still keeps accounts.")
+    load: LoadOut
+    limit: LimitOut
+    over_limit: bool = Field(description="Above the limit of accounts or of revenue.")
+    accounts: list[AccountOut] = Field(description="Key accounts first, the largest first.")
+
+
+class GapOut(Schema):
+    """A key account without an active responsible manager of the department."""
+
+    client: KeyClientRefOut
+    responsible: EmployeeRefOut | None
+    problem: str
+    since: dt.date | None = Field(description="When the gap began, as far as history tells.")
+
+
+class ConflictOut(Schema):
+    """A client whose responsible breaks the separation of functions, or whose history
+    differs from its responsible."""
+
+    client: KeyClientRefOut
+    responsible: EmployeeRefOut | None
+    problem: str
+
+
+class HandoverOut(Schema):
+    """A dated change of responsible manager."""
+
+    id: int
+    client: ClientRefOut
+    from_manager: EmployeeRefOut | None = Field(description="Null: nobody was responsible.")
+    to_manager: EmployeeRefOut
+    effective: dt.date
+    cause: Cause
+    reason: str
+    notes: str = Field(description="The notes for the receiver.")
+    load_before: int = Field(ge=0, description="The receiver's accounts before.")
+    limit: int | None = Field(description="The receiver's limit of accounts then.")
+    over_limit: bool = Field(description="Assigned above the limit, confirmed.")
+    bulk: str | None = Field(description="The bulk handover it was part of.")
+    created_by: str | None
+    created_at: dt.datetime
+    acknowledged_at: dt.datetime | None
+    acknowledged_by: str | None
+
+
+class BriefingSectionOut(Schema):
+    key: str = Field(description="contacts, receivables, status, to_collect, …")
+    title: str
+    items: list[dict[str, Any]]
+
+
+class BriefingOut(Schema):
+    """What the receiver takes over, as it was when the handover was recorded."""
+
+    as_of: dt.date | None
+    sections: list[BriefingSectionOut]
+
+
+class HandoverDetailOut(HandoverOut):
+    briefing: BriefingOut
+
+
+class HandoverListOut(Schema):
+    count: int = Field(description="Handovers matching the filters (all pages).")
+    items: list[HandoverOut]
+
+
+class BoardOut(Schema):
+    """The department at a glance: managers and their accounts, gaps, conflicts, handovers
+    waiting for the receiver."""
+
+    as_of: dt.date
+    key_accounts: int = Field(ge=0, description="Key accounts kept or in a gap.")
+    managers: list[ManagerBoardOut]
+    gaps: list[GapOut]
+    conflicts: list[ConflictOut]
+    pending: list[HandoverOut] = Field(description="Not acknowledged yet, the oldest first.")
+
+
+class MyAccountsOut(Schema):
+    employee: EmployeeRefOut
+    load: LoadOut
+    limit: LimitOut
+    over_limit: bool
+    accounts: list[AccountOut] = Field(description="Key accounts first, the largest first.")
+    pending: list[HandoverOut] = Field(description="Handovers to acknowledge, oldest first.")
+
+
+class AssignmentOut(Schema):
+    """One stretch of one employee's responsibility for one client: [start, end)."""
+
+    id: int
+    client: ClientRefOut
+    manager: EmployeeRefOut
+    start: dt.date
+    end: dt.date | None = Field(description="Null: responsible now.")
+    source: Source
+    handover_id: int | None
+    assigned_by: str | None
+    reason: str
+    end_reason: str
+
+
+class AssignmentListOut(Schema):
+    count: int = Field(description="Assignments matching the filters (all pages).")
+    items: list[AssignmentOut]
+
+
+class AssignmentFilters(QueryParams):
+    client_id: int | None = Field(None, ge=1, le=MAX_ID, description="Only this client's.")
+    manager_code: str | None = Field(
+        None, max_length=CODE_MAX, pattern=NO_NUL, description="Only this employee's."
+    )
+    open: bool | None = Field(None, description="Current (true) or ended (false) only.")
+
+
+class HandoverFilters(QueryParams):
+    client_id: int | None = Field(None, ge=1, le=MAX_ID, description="Only this client's.")
+    to_manager_code: str | None = Field(None, max_length=CODE_MAX, pattern=NO_NUL)
+    from_manager_code: str | None = Field(None, max_length=CODE_MAX, pattern=NO_NUL)
+    cause: Cause | None = None
+    acknowledged: bool | None = Field(None, description="By the receiver (true) or not yet.")
+
+
+class HandoverIn(Schema):
+    client_id: int = Field(ge=1, le=MAX_ID)
+    to_manager_code: str = Field(
+        min_length=1, max_length=CODE_MAX, pattern=CODE, description="The receiver."
+    )
+    cause: Cause
+    reason: str = Field(
+        "",
+        max_length=REASON_MAX,
+        pattern=NO_NUL,
+        description="Kept with the handover; required when the cause is `other`.",
+    )
+    notes: str = Field("", max_length=NOTES_MAX, pattern=NO_NUL, description="For the receiver.")
+    effective: dt.date | None = Field(
+        None,
+        description="Today or earlier, not before the current responsibility began. "
+        "Default: today.",
+    )
+    expected_from_code: str | None = Field(
+        None,
+        min_length=1,
+        max_length=CODE_MAX,
+        pattern=CODE,
+        description="Who the caller saw responsible (null: nobody). If the account changed "
+        "hands since, nothing is written (409). Leave it out to take whoever is responsible.",
+    )
+    confirm_over_limit: bool = Field(
+        False, description="Assign even if the receiver is at or above their workload limit."
+    )
+
+
+class BulkHandoverIn(Schema):
+    from_manager_code: str = Field(min_length=1, max_length=CODE_MAX, pattern=CODE)
+    rule: BulkRule = Field(
+        description="`one`: every account to the first receiver. `spread`: the largest "
+        "accounts first, each to the receiver with the most room under their limit."
+    )
+    receiver_codes: list[Annotated[str, Field(min_length=1, max_length=CODE_MAX, pattern=CODE)]] = (
+        Field(min_length=1, max_length=100)
+    )
+    client_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] | None = Field(
+        None,
+        max_length=10_000,
+        description="Only these of the manager's accounts (others are skipped). Default: all.",
+    )
+    cause: Cause
+    reason: str = Field("", max_length=REASON_MAX, pattern=NO_NUL)
+    notes: str = Field("", max_length=NOTES_MAX, pattern=NO_NUL)
+    effective: dt.date | None = None
+    confirm_over_limit: bool = False
+    dry_run: bool = Field(False, description="Check and show the plan; write nothing.")
+
+
+class PlannedHandoverOut(Schema):
+    client: KeyClientRefOut
+    to_manager: EmployeeRefOut
+    revenue_12m: float
+
+
+class ReceiverLoadOut(Schema):
+    manager: EmployeeRefOut
+    before: LoadOut
+    after: LoadOut
+    limit: LimitOut
+    over_limit_after: bool
+
+
+class BulkHandoverOut(Schema):
+    dry_run: bool
+    plan: list[PlannedHandoverOut] = Field(description="Who gets which account.")
+    receivers: list[ReceiverLoadOut] = Field(description="Each receiver's load before and after.")
+    skipped: list[int] = Field(description="Requested clients the manager does not keep.")
+    handovers: list[HandoverOut] = Field(description="Recorded (empty for a dry run).")
+
+
+class WorkloadLimitIn(Schema):
+    manager_code: str | None = Field(
+        None,
+        min_length=1,
+        max_length=CODE_MAX,
+        pattern=CODE,
+        description="A key-account manager's own limit; null or absent: the department's default.",
+    )
+    max_accounts: int = Field(ge=1, le=MAX_COUNT)
+    max_revenue: float | None = Field(
+        None,
+        ge=0,
+        le=MAX_REVENUE_LIMIT,
+        allow_inf_nan=False,
+        description="The accounts' revenue over the last 12 months, in total; null: no limit.",
+    )
+
+
+class DefaultLimitOut(Schema):
+    max_accounts: int = Field(ge=1)
+    max_revenue: float | None
+    set: bool = Field(description="False: nobody has set it; the built-in default applies.")
+    updated_by: str | None
+    updated_at: dt.datetime | None
+
+
+class ManagerWorkloadOut(Schema):
+    manager: EmployeeRefOut
+    active: bool
+    own_limit: bool = Field(description="False: the department's default applies.")
+    limit: LimitOut
+    load: LoadOut
+    over_limit: bool
+
+
+class WorkloadOut(Schema):
+    default: DefaultLimitOut
+    managers: list[ManagerWorkloadOut]

@@ -1,8 +1,9 @@
 """A small company for API tests, built from the domain models and small imported files.
 
 alice director · charlie and dave key-account managers · frank auditor · grace analyst ·
-ivan has a login but no role. Clients: C1 is charlie's (with sales, a payment and a credit
-decision), C2 dave's, C3 nobody's.
+helen key-account head · erin sales rep · judy acquisition rep · ivan has a login but no role.
+Clients: C1 is charlie's (with sales, a payment and a credit decision), C2 dave's, C3 nobody's;
+their assignment history starts two years ago (assigned_since).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from django.utils import timezone
 from kam.api.services import api_token_create
 from kam.clients.models import Client
 from kam.imports.services import import_file
+from kam.keyaccounts.choices import Source
+from kam.keyaccounts.services import assignments_sync
 from kam.organization.models import Employee
 from kam.organization.testing import staff_create
 
@@ -29,6 +32,9 @@ PEOPLE = [
     ("dave", "E4", "Давид Ключевой", "key_accounts", "key_account_manager"),
     ("frank", "E6", "Фрэнк Аудитов", "management", "auditor"),
     ("grace", "E7", "Грейс Аналитик", "management", "analyst"),
+    ("helen", "E9", "Елена Главная", "key_accounts", "key_account_head"),
+    ("erin", "E5", "Ирина Продажная", "sales", "sales_rep"),
+    ("judy", "E10", "Юлия Привлекающая", "acquisition", "sales_rep"),
 ]
 
 
@@ -37,6 +43,11 @@ class Company:
     users: dict[str, User]
     employees: dict[str, Employee]
     clients: dict[str, Client]
+
+
+def assigned_since(today: dt.date) -> dt.date:
+    """When the fixture's responsibilities began: the first day of the month two years ago."""
+    return months_ago(today, 24, day=1)
 
 
 def months_ago(today: dt.date, months: int, day: int = 10) -> dt.date:
@@ -88,6 +99,13 @@ def company(db: None, tmp_path: Path) -> Company:
         ),
         "C3": Client.objects.create(code="C3", name="ИП Никто"),
     }
+    # Clients created directly have no history yet: open their assignments as a migration would.
+    assignments_sync(
+        client_filter_sql="1=1",
+        params=[],
+        on=assigned_since(timezone.localdate()),
+        source=Source.INITIAL,
+    )
     for kind, text in ledger_files(timezone.localdate()).items():
         path = tmp_path / f"{kind}.csv"
         path.write_text(text, encoding="utf-8")

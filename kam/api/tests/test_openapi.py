@@ -29,6 +29,17 @@ OPERATIONS = {
     ("get", "/api/assessment/clients/{client_id}"),
     ("get", "/api/assessment/decisions"),
     ("post", "/api/assessment/decisions"),
+    ("get", "/api/key-accounts/board"),
+    ("get", "/api/key-accounts/mine"),
+    ("get", "/api/key-accounts/assignments"),
+    ("get", "/api/key-accounts/handovers"),
+    ("post", "/api/key-accounts/handovers"),
+    ("get", "/api/key-accounts/handovers/{handover_id}"),
+    ("post", "/api/key-accounts/handovers/{handover_id}/acknowledge"),
+    ("post", "/api/key-accounts/handovers/bulk"),
+    ("get", "/api/key-accounts/workload"),
+    ("put", "/api/key-accounts/workload"),
+    ("delete", "/api/key-accounts/workload/{manager_code}"),
 }
 
 

@@ -17,6 +17,9 @@ from django.utils import timezone
 from kam.api.services import api_token_create
 from kam.api.tests.conftest import PEOPLE, Company
 from kam.assessment.services import cycle_run
+from kam.clients.models import Client
+from kam.keyaccounts.models import Handover
+from kam.keyaccounts.services import handover_record
 
 pytestmark = pytest.mark.django_db
 
@@ -34,15 +37,21 @@ def only(
     return {**answer, **per_role}
 
 
-# Cycles and proposals: whoever reads every client (here the director, auditor and analyst).
-VIEW_ASSESSMENT = ["alice", "frank", "grace"]
+# Cycles and proposals: whoever reads every client (the director, auditor, analyst and head).
+VIEW_ASSESSMENT = ["alice", "frank", "grace", "helen"]
+# Status decisions, handovers and workload limits: the director and the key-account head.
+DECIDERS = ["alice", "helen"]
+# The department's board and workload: whoever reads every client.
+VIEW_DEPARTMENT = VIEW_ASSESSMENT
+# Clients are the responsible's: C1 is charlie's, so other managers and reps do not find it.
+NOT_THEIRS = {"dave": 404, "erin": 404, "judy": 404}
 
 
 # (method, path) → expected status per caller
 MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("get", "/api/me"): answers(200),
     ("get", "/api/clients"): answers(200, ivan=403),
-    ("get", "/api/clients/{client_id}"): answers(200, dave=404, ivan=403),
+    ("get", "/api/clients/{client_id}"): answers(200, **NOT_THEIRS, ivan=403),
     ("get", "/api/imports"): only(["alice", "frank", "grace"], 200),
     ("post", "/api/imports"): only(["alice", "grace"], 200, anonymous=403),
     ("get", "/api/tokens"): answers(200),
@@ -50,18 +59,37 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("delete", "/api/tokens/{token_id}"): answers(404, anonymous=403, alice=204),
     ("get", "/api/assessment/cycles"): only(VIEW_ASSESSMENT, 200),
     # alice runs today's cycle; grace runs the same date again.
-    ("post", "/api/assessment/cycles"): only(["alice", "grace"], 200, anonymous=403, alice=201),
+    ("post", "/api/assessment/cycles"): only(
+        ["alice", "grace", "helen"], 200, anonymous=403, alice=201
+    ),
     ("get", "/api/assessment/cycles/{cycle_id}"): only(VIEW_ASSESSMENT, 200),
     ("get", "/api/assessment/cycles/{cycle_id}/assessments"): only(VIEW_ASSESSMENT, 200),
     ("post", "/api/assessment/cycles/{cycle_id}/proposals/accept"): only(
-        ["alice"], 200, anonymous=403
+        DECIDERS, 200, anonymous=403
     ),
     ("post", "/api/assessment/cycles/{cycle_id}/proposals/reject"): only(
-        ["alice"], 200, anonymous=403
+        DECIDERS, 200, anonymous=403
     ),
-    ("get", "/api/assessment/clients/{client_id}"): answers(200, dave=404, ivan=403),
+    ("get", "/api/assessment/clients/{client_id}"): answers(200, **NOT_THEIRS, ivan=403),
     ("get", "/api/assessment/decisions"): answers(200, ivan=403),
-    ("post", "/api/assessment/decisions"): only(["alice"], 201, anonymous=403),
+    ("post", "/api/assessment/decisions"): only(DECIDERS, 201, anonymous=403),
+    ("get", "/api/key-accounts/board"): only(VIEW_DEPARTMENT, 200),
+    ("get", "/api/key-accounts/mine"): only(["charlie", "dave", "helen"], 200),
+    ("get", "/api/key-accounts/assignments"): answers(200, ivan=403),
+    ("get", "/api/key-accounts/handovers"): answers(200, ivan=403),
+    # The handover of {handover_id}: C1 from charlie to dave; they see it, other staff do not.
+    ("get", "/api/key-accounts/handovers/{handover_id}"): only(
+        [*VIEW_DEPARTMENT, "charlie", "dave"], 200, no=404, ivan=403
+    ),
+    # Each of the two hands C1 to the key-account manager who does not keep it at the time.
+    ("post", "/api/key-accounts/handovers"): only(DECIDERS, 201, anonymous=403),
+    ("post", "/api/key-accounts/handovers/{handover_id}/acknowledge"): only(
+        ["dave"], 200, anonymous=403
+    ),
+    ("post", "/api/key-accounts/handovers/bulk"): only(DECIDERS, 201, anonymous=403),
+    ("get", "/api/key-accounts/workload"): only(VIEW_DEPARTMENT, 200),
+    ("put", "/api/key-accounts/workload"): only(DECIDERS, 200, anonymous=403),
+    ("delete", "/api/key-accounts/workload/{manager_code}"): only(DECIDERS, 204, anonymous=403),
 }
 
 
@@ -74,6 +102,8 @@ def request_data(method: str, path: str, company: Company) -> dict[str, Any]:
     if method == "post" and path.startswith("/api/assessment/"):
         body = assessment_bodies(company)[path]
         return {"data": body, "content_type": "application/json"}
+    if method in ("post", "put") and path in key_account_bodies(company):
+        return {"data": key_account_bodies(company)[path], "content_type": "application/json"}
     return {}
 
 
@@ -92,6 +122,39 @@ def assessment_bodies(company: Company) -> dict[str, dict[str, Any]]:
     }
 
 
+def key_account_bodies(company: Company) -> dict[str, dict[str, Any]]:
+    """C1 goes to whichever of charlie and dave does not keep it now, so every allowed caller
+    makes a real handover (the bodies are built anew for each caller)."""
+    c1 = Client.objects.select_related("responsible").get(pk=company.clients["C1"].pk)
+    holder = c1.responsible.code if c1.responsible else "E3"
+    other = "E4" if holder == "E3" else "E3"
+    return {
+        "/api/key-accounts/handovers": {
+            "client_id": c1.pk,
+            "to_manager_code": other,
+            "cause": "overload",
+            "reason": "matrix",
+        },
+        "/api/key-accounts/handovers/bulk": {
+            "from_manager_code": holder,
+            "rule": "one",
+            "receiver_codes": [other],
+            "client_ids": [c1.pk],
+            "cause": "overload",
+        },
+        "/api/key-accounts/workload": {"manager_code": None, "max_accounts": 20},
+    }
+
+
+def handover_to_dave(company: Company) -> Handover:
+    return handover_record(
+        client=company.clients["C1"],
+        to_manager=company.employees["dave"],
+        user=company.users["alice"],
+        cause="overload",
+    )
+
+
 def test_every_operation_has_a_permission_decision() -> None:
     document = HttpClient().get("/api/openapi.json").json()
     operations = {(m, p) for p, ops in document["paths"].items() for m in ops}
@@ -105,6 +168,8 @@ def test_each_role_gets_the_expected_answer(company: Company, method: str, path:
         token_id=api_token_create(user=company.users["alice"], name="target")[0].pk,
         # A cycle only where the path needs one: running it takes a moment.
         cycle_id=cycle_run(as_of=timezone.localdate()).pk if "{cycle_id}" in path else 0,
+        handover_id=handover_to_dave(company).pk if "{handover_id}" in path else 0,
+        manager_code="E3",
     )
     got = {}
     for caller in ["anonymous", *ROLES]:

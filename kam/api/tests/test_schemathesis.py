@@ -24,6 +24,9 @@ from kam.api.services import api_token_create
 from kam.api.tests.conftest import Company
 from kam.assessment.models import AssessmentCycle
 from kam.assessment.services import cycle_run
+from kam.clients.models import Client
+from kam.keyaccounts.models import Handover, WorkloadLimit
+from kam.keyaccounts.services import handover_record
 
 pytestmark = pytest.mark.django_db
 
@@ -34,21 +37,26 @@ MAX_EXAMPLES = int(DEEP or 25)
 ACCEPTED = ["2xx", "401", "403", "404"]
 # Valid by the document yet refused by the data, which a schema cannot describe: a region
 # no client has (400), a file whose content is not a clean table (422, with the report), a
-# cycle date in the future or before 2000 (422) and a decision's reason of only blanks (422).
+# cycle date in the future or before 2000 (422) and a decision's reason of only blanks (422);
+# an employee code nobody has, a receiver the rules refuse, a date in the future (422) or an
+# account that changed hands since (409).
 REFUSED_BY_THE_DATA = [
-    ("GET /api/clients", "400"),
-    ("POST /api/imports", "422"),
-    ("POST /api/assessment/cycles", "422"),
-    ("POST /api/assessment/decisions", "422"),
+    ("GET /api/clients", ["400"]),
+    ("POST /api/imports", ["422"]),
+    ("POST /api/assessment/cycles", ["422"]),
+    ("POST /api/assessment/decisions", ["422"]),
+    ("POST /api/key-accounts/handovers", ["409", "422"]),
+    ("POST /api/key-accounts/handovers/bulk", ["409", "422"]),
+    ("PUT /api/key-accounts/workload", ["422"]),
 ]
 CONFIG = schemathesis.Config.from_dict(
     {
         "operations": [
             {
                 "include-name": name,
-                "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, code]}},
+                "checks": {"positive_data_acceptance": {"expected-statuses": [*ACCEPTED, *codes]}},
             }
-            for name, code in REFUSED_BY_THE_DATA
+            for name, codes in REFUSED_BY_THE_DATA
         ]
     }
 )
@@ -175,3 +183,110 @@ def test_it_keeps_its_contract_when_deciding(
         assert case.call_and_validate(headers=director.headers()).status_code == 200
     operation = schema["/api/assessment/decisions"]["GET"]
     assert operation.Case().call_and_validate(headers=director.headers()).json()["count"] == 2
+
+
+# --- Key accounts with real data ---------------------------------------------------------------
+
+
+def token_headers(company: Company, login: str) -> dict[str, str]:
+    _token, secret = api_token_create(user=company.users[login], name="schemathesis")
+    return {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.fixture
+def handover(company: Company) -> Handover:
+    """C1 handed from charlie to dave, not acknowledged yet; C3 a key account nobody keeps."""
+    Client.objects.filter(code="C3").update(status="key")
+    return handover_record(
+        client=company.clients["C1"],
+        to_manager=company.employees["dave"],
+        user=company.users["alice"],
+        cause="overload",
+        notes="Звонить по вторникам",
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "login"),
+    [
+        ("/api/key-accounts/board", "alice"),
+        ("/api/key-accounts/mine", "dave"),
+        ("/api/key-accounts/assignments", "alice"),
+        ("/api/key-accounts/handovers", "alice"),
+        ("/api/key-accounts/handovers/{handover_id}", "dave"),
+        ("/api/key-accounts/workload", "alice"),
+        ("/api/clients/{client_id}", "alice"),
+    ],
+)
+def test_it_keeps_its_contract_for_the_key_account_department(
+    company: Company, handover: Handover, path: str, login: str
+) -> None:
+    parameters = {"handover_id": handover.pk, "client_id": company.clients["C1"].pk}
+    operation = schema[path]["GET"]
+    names = {p.name for p in operation.path_parameters}
+    case = operation.Case(path_parameters={k: v for k, v in parameters.items() if k in names})
+    response = case.call_and_validate(headers=token_headers(company, login))
+    assert response.status_code == 200
+    assert response.json() != {"count": 0, "items": []}
+
+
+def test_it_keeps_its_contract_when_handing_over(
+    company: Company, director: Director, handover: Handover
+) -> None:
+    operation = schema["/api/key-accounts/handovers"]["POST"]
+    c1, c3 = company.clients["C1"].pk, company.clients["C3"].pk
+    back: dict[str, Any] = {
+        "client_id": c1,
+        "to_manager_code": "E3",
+        "cause": "other",
+        "reason": "Назад",
+    }
+    stale = operation.Case(body={**back, "expected_from_code": "E3"})
+    assert stale.call_and_validate(headers=director.headers()).status_code == 409
+    # charlie keeps nothing now, but C1's revenue is above the limit.
+    WorkloadLimit.objects.create(manager=None, max_accounts=1, max_revenue=100)
+    over = operation.Case(body={**back, "expected_from_code": "E4"})
+    response = over.call_and_validate(headers=director.headers())
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["type"] == "over_limit"
+    confirmed = operation.Case(body={**back, "confirm_over_limit": True})
+    assert confirmed.call_and_validate(headers=director.headers()).status_code == 201
+    nobody: dict[str, Any] = {"client_id": c3, "to_manager_code": "E9", "cause": "assignment"}
+    first = operation.Case(body={**nobody, "expected_from_code": None})
+    assert first.call_and_validate(headers=director.headers()).status_code == 201
+    acknowledge = schema["/api/key-accounts/handovers/{handover_id}/acknowledge"]["POST"]
+    case = acknowledge.Case(path_parameters={"handover_id": handover.pk})
+    assert case.call_and_validate(headers=token_headers(company, "dave")).status_code == 200
+    assert case.call_and_validate(headers=director.headers()).status_code == 403
+
+
+def test_it_keeps_its_contract_when_handing_over_in_bulk(
+    company: Company, director: Director, handover: Handover
+) -> None:
+    operation = schema["/api/key-accounts/handovers/bulk"]["POST"]
+    body: dict[str, Any] = {
+        "from_manager_code": "E4",
+        "rule": "spread",
+        "receiver_codes": ["E3", "E9"],
+        "client_ids": [company.clients["C1"].pk],
+        "cause": "leaving",
+    }
+    # An acquisition rep may take C2 (standard) but not C1 (key): neither moves.
+    refused = operation.Case(body={**body, "client_ids": None, "receiver_codes": ["E10"]})
+    assert refused.call_and_validate(headers=director.headers()).status_code == 422
+    for dry_run, status in [(True, 200), (False, 201)]:
+        case = operation.Case(body={**body, "dry_run": dry_run})
+        assert case.call_and_validate(headers=director.headers()).status_code == status
+
+
+def test_it_keeps_its_contract_when_setting_limits(company: Company, director: Director) -> None:
+    put = schema["/api/key-accounts/workload"]["PUT"]
+    bodies: list[dict[str, Any]] = [
+        {"max_accounts": 12, "max_revenue": 1_000_000.5},
+        {"manager_code": "E3", "max_accounts": 3, "max_revenue": None},
+    ]
+    for body in bodies:
+        assert put.Case(body=body).call_and_validate(headers=director.headers()).status_code == 200
+    delete = schema["/api/key-accounts/workload/{manager_code}"]["DELETE"]
+    case = delete.Case(path_parameters={"manager_code": "E3"})
+    assert case.call_and_validate(headers=director.headers()).status_code == 204
