@@ -427,13 +427,6 @@ class _DryRun(Exception):
     """Rolls a bulk handover back once it has been checked."""
 
 
-class _ChangedHands(Exception):
-    """Rolls a bulk handover back: an account of the plan was no longer the manager's."""
-
-    def __init__(self, handover: Handover) -> None:
-        self.handover = handover
-
-
 # Declared before /handovers/{handover_id}: Django tries the routes in order, and "bulk"
 # would be taken for an id (405 for a POST).
 @router.post(
@@ -485,22 +478,15 @@ def handover_bulk_endpoint(request: HttpRequest, payload: BulkHandoverIn) -> Sta
                 notes=payload.notes,
                 effective=payload.effective,
                 confirm_over_limit=payload.confirm_over_limit,
+                # The plan was read without locks: each account must still be the manager's.
+                from_manager=from_manager,
             )
-            # The plan was read without locks: each account must still have been the
-            # manager's when it was handed over (the service takes it from whoever keeps it).
-            for handover in handovers:
-                if handover.from_manager_id != from_manager.pk:
-                    raise _ChangedHands(handover)
             if payload.dry_run:
                 raise _DryRun
     except _DryRun:
         handovers = []
-    except _ChangedHands as moved:
-        message = _(
-            "%(client)s changed hands meanwhile: %(who)s was responsible. Nothing was handed "
-            "over; look again and decide."
-        ) % {"client": moved.handover.client, "who": moved.handover.from_manager or _("nobody")}
-        return Status(409, {"detail": message})
+    except HandoverConflict as conflict:
+        return Status(409, {"detail": str(conflict)})
     except ValidationError as error:
         raise _bulk_invalid(error) from error
     recorded = {h.pk: h for h in selectors.handover_list().filter(pk__in=[h.pk for h in handovers])}
