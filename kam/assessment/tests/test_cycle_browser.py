@@ -12,27 +12,18 @@ from playwright.sync_api import Page, expect
 from kam.assessment.tests import test_cycle_pages as pages
 from kam.assessment.tests.test_cycle_pages import Portfolio
 from kam.clients.choices import ClientStatus
+from kam.web.browser_testing import log_in, passwords_set
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
-PASSWORD = "correct-horse-42"
 
 company = pages.company  # fixtures shared with the page tests
 portfolio = pages.portfolio
 
 
-def log_in(page: Page, live_server: object, login: str) -> None:
-    page.goto(f"{live_server}/login/")
-    page.fill("#id_username", login)
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary")
-
-
 @pytest.fixture
 def people(portfolio: Portfolio) -> Portfolio:
-    for user in portfolio.company.users.values():
-        user.set_password(PASSWORD)
-        user.save()
+    passwords_set(portfolio.company.users.values())
     return portfolio
 
 

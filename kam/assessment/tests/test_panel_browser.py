@@ -15,21 +15,19 @@ from kam.assessment.models import ScoringModel, StatusDecision
 from kam.assessment.services import cycle_run
 from kam.assessment.tests.test_client_panel import sales
 from kam.clients.models import Client
+from kam.web.browser_testing import log_in, passwords_set
 from kam.web.tests import conftest as web
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
 company = web.company
 Company = web.Company
-PASSWORD = "correct-horse-42"
 
 
 @pytest.fixture
 def people(company: Company) -> Company:
     """The web company with passwords, two years of sales and one re-evaluation cycle."""
-    for user in company.users.values():
-        user.set_password(PASSWORD)
-        user.save()
+    passwords_set(company.users.values())
     c1, c2, c3 = (company.clients[c] for c in ("C1", "C2", "C3"))
     sales(c1, range(1, 25), 50_000, ("Бумага", "Картон", "Клей"))
     sales(c2, range(1, 13), 20_000)
@@ -39,13 +37,6 @@ def people(company: Company) -> Company:
     )
     cycle_run(as_of=dt.date.today())
     return company
-
-
-def log_in(page: Page, live_server: object, login: str) -> None:
-    page.goto(f"{live_server}/login/")
-    page.fill("#id_username", login)
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary")
 
 
 def test_the_head_reads_the_explanation_and_decides(

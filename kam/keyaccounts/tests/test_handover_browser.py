@@ -12,26 +12,17 @@ from playwright.sync_api import Page, expect
 from kam.keyaccounts.models import Handover
 from kam.keyaccounts.testing import Department_
 from kam.keyaccounts.tests import pages
+from kam.web.browser_testing import log_in, passwords_set
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
-PASSWORD = "correct-horse-42"
 
 dept = pages.dept  # fixtures shared with the page tests
 
 
-def log_in(page: Page, live_server: object, login: str) -> None:
-    page.goto(f"{live_server}/login/")
-    page.fill("#id_username", login)
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary")
-
-
 @pytest.fixture
 def people(dept: Department_) -> Department_:
-    for user in dept.users.values():
-        user.set_password(PASSWORD)
-        user.save()
+    passwords_set(dept.users.values())
     return dept
 
 

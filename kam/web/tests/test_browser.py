@@ -8,25 +8,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Page, expect
 
+from kam.web.browser_testing import log_in, passwords_set
 from kam.web.tests.conftest import Company
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
-PASSWORD = "correct-horse-42"
-
-
-def log_in(page: Page, live_server: object, login: str) -> None:
-    page.goto(f"{live_server}/login/")
-    page.fill("#id_username", login)
-    page.fill("#id_password", PASSWORD)
-    page.click("button.primary")
-
 
 @pytest.fixture
 def people(company: Company) -> Company:
-    for user in company.users.values():
-        user.set_password(PASSWORD)
-        user.save()
+    passwords_set(company.users.values())
     return company
 
 
