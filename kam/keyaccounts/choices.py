@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Cause(models.TextChoices):
@@ -19,5 +20,5 @@ class Source(models.TextChoices):
     """Where an assignment came from."""
 
     HANDOVER = "handover", _("Handover")
-    IMPORT = "import", _("Import")
+    IMPORT = "import", pgettext_lazy("assignment source", "Import")
     INITIAL = "initial", _("Data before the key-account department")

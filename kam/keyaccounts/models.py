@@ -102,8 +102,8 @@ class Assignment(models.Model):
         on_delete=models.PROTECT,
         related_name="assignments",
     )
-    start = models.DateField(_("from"))
-    end = models.DateField(_("to"), null=True, blank=True)
+    start = models.DateField(_("responsible since"))
+    end = models.DateField(_("responsible until"), null=True, blank=True)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     handover = models.ForeignKey(
         Handover,
@@ -155,7 +155,7 @@ class WorkloadLimit(models.Model):
 
     manager = models.ForeignKey(
         "organization.Employee",
-        verbose_name=_("manager"),
+        verbose_name=_("key-account manager"),
         null=True,
         blank=True,
         on_delete=models.CASCADE,
@@ -194,4 +194,5 @@ class WorkloadLimit(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.manager or _('default')}: {self.max_accounts}"
+        who = self.manager if self.manager is not None else _("the department's default")
+        return f"{who}: {self.max_accounts}"

@@ -49,8 +49,8 @@ class Migration(migrations.Migration):
             name='Assignment',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateField(verbose_name='from')),
-                ('end', models.DateField(blank=True, null=True, verbose_name='to')),
+                ('start', models.DateField(verbose_name='responsible since')),
+                ('end', models.DateField(blank=True, null=True, verbose_name='responsible until')),
                 ('source', models.CharField(choices=[('handover', 'Handover'), ('import', 'Import'), ('initial', 'Data before the key-account department')], max_length=20, verbose_name='source')),
                 ('reason', models.TextField(blank=True, verbose_name='reason')),
                 ('end_reason', models.TextField(blank=True, verbose_name='why it ended')),
@@ -73,7 +73,7 @@ class Migration(migrations.Migration):
                 ('max_accounts', models.PositiveIntegerField(validators=[django.core.validators.MinValueValidator(1)], verbose_name='maximum of accounts')),
                 ('max_revenue', models.DecimalField(blank=True, decimal_places=2, help_text="Optional: the accounts' revenue over the last 12 months, in total.", max_digits=18, null=True, validators=[django.core.validators.MinValueValidator(0)], verbose_name='maximum of revenue (12 months)')),
                 ('updated_at', models.DateTimeField(auto_now=True, verbose_name='changed')),
-                ('manager', models.ForeignKey(blank=True, help_text='Empty: the default for the whole department.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organization.employee', verbose_name='manager')),
+                ('manager', models.ForeignKey(blank=True, help_text='Empty: the default for the whole department.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='organization.employee', verbose_name='key-account manager')),
                 ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='changed by')),
             ],
             options={
