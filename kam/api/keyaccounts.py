@@ -18,7 +18,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q, QuerySet, prefetch_related_objects
+from django.db.models import QuerySet, prefetch_related_objects
 from django.http import Http404, HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -48,6 +48,7 @@ from kam.api.schemas import (
     WorkloadOut,
 )
 from kam.clients.models import Client
+from kam.clients.selectors import clients_revenue
 from kam.keyaccounts import selectors, services
 from kam.keyaccounts.briefing import TITLES
 from kam.keyaccounts.models import Assignment, Handover, WorkloadLimit
@@ -106,15 +107,7 @@ def limits_refused() -> str:
 
 
 def _visible_handovers(user: Any) -> QuerySet[Handover]:
-    """Every handover for whoever sees the department; otherwise those naming the caller as
-    giver or receiver (the rule of access.can_view_handover, as a query)."""
-    rows = selectors.handover_list()
-    if access.can_view_department(user):
-        return rows
-    employee = access.user_employee(user)
-    if employee is None or not access.can_use_app(user):
-        return rows.none()
-    return rows.filter(Q(from_manager=employee) | Q(to_manager=employee))
+    return access.handover_scope(user, selectors.handover_list())
 
 
 # --- Errors ------------------------------------------------------------------------------------
@@ -465,7 +458,7 @@ def handover_bulk_endpoint(request: HttpRequest, payload: BulkHandoverIn) -> Sta
         raise _invalid(error) from error
     planned = {client.pk for client, _receiver in plan}
     today = timezone.localdate()
-    revenue = services.revenue_12m(list(planned), today)
+    revenue = clients_revenue(client_ids=list(planned), as_of=today)
     loads = services.loads_of(receivers, today)
     handovers: list[Handover] = []
     try:

@@ -8,14 +8,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import Exists, F, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kam.clients.choices import ClientStatus
 from kam.clients.models import Client
 from kam.keyaccounts.models import Assignment, Handover
-from kam.keyaccounts.rules import responsibility_problem
+from kam.keyaccounts.rules import is_key_account_staff, responsibility_problem
 from kam.keyaccounts.services import Load, limits_for, loads_of
 from kam.ledger.models import MonthlyRollup
 from kam.ledger.months import month_start
@@ -352,15 +352,6 @@ def handover_list() -> QuerySet[Handover]:
     ).order_by("-created_at", "-pk")
 
 
-def _may_receive(employee: Employee, status: str) -> bool:
-    key_staff = employee.department.kind == DepartmentKind.KEY_ACCOUNTS
-    if status == ClientStatus.KEY:
-        return key_staff
-    if status == ClientStatus.STANDARD:
-        return not key_staff
-    return True
-
-
 def _candidates() -> QuerySet[Employee]:
     return (
         Employee.objects.filter(is_active=True)
@@ -375,31 +366,14 @@ def receivers_for(client: Client, as_of: dt.date | None = None) -> list[tuple[Em
     return receivers_by_status(as_of)[client.status]
 
 
-def _receiver_loads(employees: list[Employee], as_of: dt.date | None) -> dict[int, Load]:
-    """Loads of possible receivers. Revenue is summed for key-account staff only, whose
-    limits count it; for the others (the whole sales force, in a large company) the number of
-    accounts is enough and spares a sum over all their clients' sales."""
-    key_staff = [e for e in employees if e.department.kind == DepartmentKind.KEY_ACCOUNTS]
-    others = [e for e in employees if e.department.kind != DepartmentKind.KEY_ACCOUNTS]
-    loads = loads_of(key_staff, as_of) if key_staff else {}
-    if others:
-        counts = dict(
-            Assignment.objects.filter(manager__in=others, end__isnull=True)
-            .values("manager_id")
-            .annotate(n=Count("pk"))
-            .values_list("manager_id", "n")
-        )
-        limits = limits_for(others)
-        loads.update({e.pk: Load(counts.get(e.pk, 0), Decimal(0), limits[e.pk]) for e in others})
-    return loads
-
-
 def receivers_by_status(as_of: dt.date | None = None) -> dict[str, list[tuple[Employee, Load]]]:
     """Who may take over a client of each status, with their load, in a fixed number of
     queries (the bulk handover and the status decision form offer receivers per account)."""
     employees = list(_candidates())
-    loads = _receiver_loads(employees, as_of)
+    # Revenue counts towards the limits of the key-account department only: the rest of the
+    # sales force (large in a large company) needs just the number of accounts.
+    loads = loads_of(employees, as_of, revenue_of=filter(is_key_account_staff, employees))
     return {
-        status: [(e, loads[e.pk]) for e in employees if _may_receive(e, status)]
+        status: [(e, loads[e.pk]) for e in employees if responsibility_problem(e, status) is None]
         for status in ClientStatus.values
     }

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from kam.clients.models import Client
 from kam.organization.choices import Role
@@ -173,17 +173,20 @@ def has_key_accounts_page(user: AnyUser) -> bool:
     return bool(user_roles(user) & {Role.KEY_ACCOUNT_MANAGER, Role.KEY_ACCOUNT_HEAD})
 
 
-def can_view_handover(user: AnyUser, handover: Handover) -> bool:
-    """One handover and its briefing: whoever sees the department, and the managers it names
-    (the receiver reads the briefing before acknowledging it)."""
+def handover_scope(user: AnyUser, queryset: QuerySet[Handover]) -> QuerySet[Handover]:
+    """The handovers ``user`` may read with their briefings: all of them for whoever sees the
+    department; otherwise those naming the user's employee as giver or receiver (the receiver
+    reads the briefing before acknowledging it)."""
     if can_view_department(user):
-        return True
+        return queryset
     employee = user_employee(user)
-    return (
-        can_use_app(user)
-        and employee is not None
-        and employee.pk in (handover.from_manager_id, handover.to_manager_id)
-    )
+    if employee is None or not can_use_app(user):
+        return queryset.none()
+    return queryset.filter(Q(from_manager=employee) | Q(to_manager=employee))
+
+
+def can_view_handover(user: AnyUser, handover: Handover) -> bool:
+    return handover_scope(user, type(handover).objects.filter(pk=handover.pk)).exists()
 
 
 def can_acknowledge_handover(user: AnyUser, handover: Handover) -> bool:
