@@ -91,7 +91,7 @@ def model_save(
             name=name,
             definition=definition,
             notes=notes,
-            created_by=_user(user),
+            created_by=access.acting_user(user),
         )
         action = "assessment.model_created"
     audit_record(
@@ -213,7 +213,7 @@ def cycle_run(
                 model=model,
                 defaults={
                     "period_end": Window.of(as_of).period_end,
-                    "run_by": _user(user),
+                    "run_by": access.acting_user(user),
                     "state": CycleState.FAILED,
                     "finished_at": timezone.now(),
                 },
@@ -251,7 +251,7 @@ def _cycle_run(*, as_of: dt.date, user: AnyUser, model: ScoringModel) -> Assessm
         cycle, created = AssessmentCycle.objects.select_for_update().get_or_create(
             as_of=as_of,
             model=model,
-            defaults={"period_end": window.period_end, "run_by": _user(user)},
+            defaults={"period_end": window.period_end, "run_by": access.acting_user(user)},
         )
         reviews = pl.DataFrame(
             schema={
@@ -302,7 +302,7 @@ def _cycle_run(*, as_of: dt.date, user: AnyUser, model: ScoringModel) -> Assessm
         cycle.finished_at = timezone.now()
         cycle.seconds = round(time.perf_counter() - started, 3)
         if user is not None and not created:
-            cycle.run_by = _user(user)
+            cycle.run_by = access.acting_user(user)
         cycle.save()
         audit_record(
             actor=user,
@@ -313,10 +313,6 @@ def _cycle_run(*, as_of: dt.date, user: AnyUser, model: ScoringModel) -> Assessm
             data={"model_version": model.version, "seconds": cycle.seconds},
         )
     return cycle
-
-
-def _user(user: AnyUser) -> Any:
-    return user if user is not None and user.is_authenticated else None
 
 
 # --- Status decisions --------------------------------------------------------------------------
@@ -385,7 +381,7 @@ def decisions_record(*, items: list[DecisionInput], user: AnyUser) -> list[Statu
                 further_work=item.further_work,
                 reason=item.reason.strip(),
                 next_review=item.next_review,
-                decided_by=_user(user),
+                decided_by=access.acting_user(user),
                 assessment=assessment,
                 model_version=assessment.cycle.model.version if assessment else None,
                 potential=assessment.potential if assessment else None,
@@ -434,7 +430,7 @@ def decisions_record(*, items: list[DecisionInput], user: AnyUser) -> list[Statu
             if a.review == Review.PENDING and (a.proposed_status == decided[client_id]) == agree
         ]
         Assessment.objects.filter(pk__in=pks).update(
-            review=verdict, reviewed_by=_user(user), reviewed_at=now
+            review=verdict, reviewed_by=access.acting_user(user), reviewed_at=now
         )
     for decision in decisions:
         client = clients[decision.client_id]
@@ -552,7 +548,9 @@ def proposals_reject(
         cycle=cycle, client_id__in=client_ids, review=Review.PENDING
     )
     rejected = list(queryset.values_list("client_id", flat=True))
-    queryset.update(review=Review.REJECTED, reviewed_by=_user(user), reviewed_at=timezone.now())
+    queryset.update(
+        review=Review.REJECTED, reviewed_by=access.acting_user(user), reviewed_at=timezone.now()
+    )
     if rejected:
         audit_record(
             actor=user,

@@ -66,10 +66,6 @@ class Load:
         return over_count or over_revenue
 
 
-def _user(user: AnyUser | None) -> Any:
-    return user if user is not None and user.is_authenticated else None
-
-
 # --- Workload ----------------------------------------------------------------------------------
 
 
@@ -145,7 +141,7 @@ def workload_limit_set(
     row = row or WorkloadLimit(manager=manager)
     row.max_accounts = max_accounts
     row.max_revenue = max_revenue
-    row.updated_by = _user(user)
+    row.updated_by = access.acting_user(user)
     row.save()
     audit_record(
         actor=user,
@@ -321,7 +317,7 @@ def handover_record(
             limit=load.limit.max_accounts if load else None,
             over_limit=over_limit,
             bulk=bulk,
-            created_by=_user(user),
+            created_by=access.acting_user(user),
         )
         if current is not None:
             _close(current, effective, str(Cause(cause).label))
@@ -331,7 +327,7 @@ def handover_record(
             start=effective,
             source=Source.HANDOVER,
             handover=handover,
-            assigned_by=_user(user),
+            assigned_by=access.acting_user(user),
             reason=reason or str(Cause(cause).label),
         )
         Client.objects.filter(pk=locked.pk).update(
@@ -394,7 +390,7 @@ def handover_acknowledge(*, handover: Handover, user: AnyUser) -> Handover:
     if locked.acknowledged_at is not None:
         return locked
     locked.acknowledged_at = timezone.now()
-    locked.acknowledged_by = _user(user)
+    locked.acknowledged_by = access.acting_user(user)
     locked.save(update_fields=["acknowledged_at", "acknowledged_by"])
     audit_record(
         actor=user,

@@ -6,7 +6,7 @@ ties them to the clients they are responsible for.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
@@ -36,6 +36,11 @@ IMPORTERS = {Role.DIRECTOR, Role.ANALYST}
 ASSESSORS = {Role.DIRECTOR, Role.KEY_ACCOUNT_HEAD, Role.ANALYST}
 DECIDERS = {Role.DIRECTOR, Role.KEY_ACCOUNT_HEAD}
 MODELLERS = {Role.DIRECTOR, Role.ANALYST}
+
+
+def acting_user(user: AnyUser | None) -> Any:
+    """The user to store as who did something: None for the command line or an anonymous call."""
+    return user if user is not None and user.is_authenticated else None
 
 
 def user_roles(user: AnyUser) -> set[str]:
