@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "kam.credit",
     "kam.keyaccounts",
     "kam.assessment",
+    "kam.planning",
     "kam.imports",
     "kam.generator",
     "kam.web",

@@ -30,6 +30,7 @@ from kam.keyaccounts.briefing import briefing_for
 from kam.keyaccounts.choices import Cause, Source
 from kam.keyaccounts.models import Assignment, Handover, WorkloadLimit
 from kam.keyaccounts.rules import is_key_account_staff, responsibility_problem
+from kam.keyaccounts.signals import responsibility_changed
 from kam.organization.choices import DepartmentKind
 from kam.organization.models import Employee
 from kam.web import access
@@ -333,6 +334,8 @@ def handover_record(
         Client.objects.filter(pk=locked.pk).update(
             responsible=to_manager, updated_at=timezone.now()
         )
+        locked.responsible = to_manager
+        responsibility_changed.send(__name__, client=locked, manager=to_manager, user=user)
         audit_record(
             actor=user,
             action="keyaccounts.handover",
@@ -369,6 +372,8 @@ def responsibility_release(
             return None
         _close(current, max(on or timezone.localdate(), current.start), why)
         Client.objects.filter(pk=locked.pk).update(responsible=None, updated_at=timezone.now())
+        locked.responsible = None
+        responsibility_changed.send(__name__, client=locked, manager=None, user=user)
         audit_record(
             actor=user,
             action="keyaccounts.released",

@@ -198,3 +198,74 @@ def can_acknowledge_handover(user: AnyUser, handover: Handover) -> bool:
     """Only the receiver confirms they have taken the account over."""
     employee = user_employee(user)
     return employee is not None and employee.pk == handover.to_manager_id
+
+
+# Development plans: the responsible manager writes their account's plan, the key-account head
+# (or the director) approves it; whoever reads every client reads every plan.
+PLAN_APPROVERS = DEPARTMENT_MANAGERS
+
+
+def can_view_plans(user: AnyUser) -> bool:
+    """Department plans (every key account × period): whoever reads every client."""
+    return bool(user_roles(user) & READ_ALL)
+
+
+def has_plans_page(user: AnyUser) -> bool:
+    """ "My plans": whoever keeps key accounts."""
+    return has_key_accounts_page(user)
+
+
+def plan_scope(user: AnyUser, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """The plans ``user`` may read: every plan for the read-all roles, else their own (as owner)
+    and those of the accounts they are responsible for now."""
+    if can_view_plans(user):
+        return queryset
+    employee = user_employee(user)
+    if employee is None or not can_use_app(user):
+        return queryset.none()
+    return queryset.filter(Q(owner=employee) | Q(client__responsible=employee))
+
+
+def can_view_plan(user: AnyUser, plan: Any) -> bool:
+    return plan_scope(user, type(plan).objects.filter(pk=plan.pk)).exists()
+
+
+def can_create_plan(user: AnyUser, client: Client) -> bool:
+    """The account's responsible manager, the key-account head and the director."""
+    roles = user_roles(user)
+    if roles & PLAN_APPROVERS:
+        return True
+    employee = user_employee(user)
+    return (
+        Role.KEY_ACCOUNT_MANAGER in roles
+        and employee is not None
+        and client.responsible_id == employee.pk
+    )
+
+
+def can_write_plan(user: AnyUser, plan: Any) -> bool:
+    """Only the responsible manager (the plan's owner) writes the plan's targets and actions."""
+    employee = user_employee(user)
+    return (
+        employee is not None
+        and can_use_app(user)
+        and plan.owner_id == employee.pk
+        and plan.client.responsible_id == employee.pk
+    )
+
+
+def can_approve_plan(user: AnyUser, plan: Any) -> bool:
+    """The key-account head or the director, never for a plan they own themselves."""
+    if not user_roles(user) & PLAN_APPROVERS:
+        return False
+    employee = user_employee(user)
+    return employee is None or employee.pk != plan.owner_id
+
+
+def can_close_plan(user: AnyUser, plan: Any) -> bool:
+    """The owner records the results; the head and the director may close for them."""
+    return can_write_plan(user, plan) or bool(user_roles(user) & PLAN_APPROVERS)
+
+
+def can_change_planning_settings(user: AnyUser) -> bool:
+    return bool(user_roles(user) & PLAN_APPROVERS)
