@@ -209,7 +209,7 @@ def _due(period: Period, day: dt.date, as_of: dt.date) -> dt.date:
 
 
 def _meetings(period: Period, as_of: dt.date) -> list[ProposedAction]:
-    actions = []
+    actions: list[ProposedAction] = []
     for month in period.months:
         due = _due(period, month + dt.timedelta(days=14), as_of)
         if actions and due == actions[-1].due:
@@ -229,7 +229,9 @@ def _meetings(period: Period, as_of: dt.date) -> list[ProposedAction]:
 
 def propose(client: Client, period: Period, *, as_of: dt.date | None = None) -> Proposal:
     """The proposed targets and actions for ``client``'s plan for ``period``."""
-    as_of = as_of or timezone.localdate()
+    today = as_of or timezone.localdate()
+    # Due dates after today while the period runs; as scheduled for a past or future period.
+    as_of = today if period.start <= today <= period.end else period.start
     assessment = client_latest_assessment(client)
     months, groups, margin = _monthly(client, period)
     proposal = Proposal()
