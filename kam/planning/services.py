@@ -449,6 +449,7 @@ def target_update(
 @transaction.atomic
 def target_remove(*, target: PlanTarget, user: AnyUser | None) -> None:
     plan = _lock(target.plan)
+    target = PlanTarget.objects.get(pk=target.pk)
     _require_draft(plan)
     _require_writer(plan, user)
     _audit(user, "target_removed", plan, f"{target.kind} {target.value}", target_id=target.pk)
@@ -582,6 +583,7 @@ def action_update(
 @transaction.atomic
 def action_remove(*, action: PlanAction, user: AnyUser | None) -> None:
     plan = _lock(action.plan)
+    action = PlanAction.objects.get(pk=action.pk)
     _refuse_closed(plan)
     _require_writer(plan, user)
     if action.status == ActionStatus.DONE:
