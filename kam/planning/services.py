@@ -120,7 +120,7 @@ def _audit(
 
 def _lock(plan: DevelopmentPlan) -> DevelopmentPlan:
     return (
-        DevelopmentPlan.objects.select_for_update()
+        DevelopmentPlan.objects.select_for_update(of=("self",))
         .select_related("client", "client__responsible", "owner")
         .get(pk=plan.pk)
     )
@@ -194,7 +194,11 @@ def plan_create(
     responsible manager: targets and actions proposed from the data, and, when an earlier plan
     exists and ``continue_previous``, that plan's targets (values kept, today's proposal beside
     them) and its open actions carried over."""
-    locked = Client.objects.select_for_update().select_related("responsible").get(pk=client.pk)
+    locked = (
+        Client.objects.select_for_update(of=("self",))
+        .select_related("responsible")
+        .get(pk=client.pk)
+    )
     if user is not None and not access.can_create_plan(user, locked):
         raise PermissionDenied(
             _(
@@ -826,7 +830,7 @@ def owner_follows(*, client: Client, manager: Employee, user: AnyUser | None) ->
     owner kept) go to the new responsible manager; closed plans keep their owner."""
     changed = 0
     for plan in (
-        DevelopmentPlan.objects.select_for_update()
+        DevelopmentPlan.objects.select_for_update(of=("self",))
         .filter(client=client)
         .exclude(state=PlanState.CLOSED)
         .select_related("owner")
