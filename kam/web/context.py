@@ -26,6 +26,10 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         # Whoever sees the department gets its board; a key-account manager their accounts.
         target = "keyaccounts:board" if access.can_view_department(user) else "keyaccounts:mine"
         entries.append({"url": reverse(target), "label": _("Key accounts"), "key": "keyaccounts"})
+    if access.can_view_plans(user) or access.has_plans_page(user):
+        # Whoever reads every plan gets the department's plans; a key-account manager their own.
+        target = "planning:department" if access.can_view_plans(user) else "planning:mine"
+        entries.append({"url": reverse(target), "label": _("Plans"), "key": "planning"})
     if access.can_view_imports(user):
         entries.append({"url": reverse("imports:list"), "label": _("Imports"), "key": "imports"})
     if user.is_staff:

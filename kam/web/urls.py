@@ -25,4 +25,5 @@ urlpatterns = [
     path("assessment/models/", include("kam.assessment.model_urls")),
     path("assessment/", include("kam.assessment.urls")),
     path("key-accounts/", include("kam.keyaccounts.urls")),
+    path("plans/", include("kam.planning.urls")),
 ]

@@ -31,6 +31,10 @@ def only(allowed: list[str], yes: int, no: int = 403, anonymous: int = 302) -> d
     return {"anonymous": anonymous, **{r: yes if r in allowed else no for r in ROLES}}
 
 
+# Who reads every plan without writing any: the auditor, the analyst, the credit committee.
+READ_ONLY_PLANS = ["frank", "grace", "heidi"]
+
+
 # name → (method, args, data, expected per role)
 MATRIX: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
     "home": ("get", [], {}, answers(302, ivan=403)),
@@ -159,6 +163,66 @@ MATRIX: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
     "keyaccounts:handover_acknowledge": ("post", ["handover"], {}, only(["erin"], 302)),
     "keyaccounts:workload": ("get", [], {}, only(["alice", "bob", "frank", "grace", "heidi"], 200)),
     "keyaccounts:workload_remove": ("post", ["charlie"], {}, only(["alice", "bob"], 302)),
+    # development plans: the department's plans for whoever reads every client (a key-account
+    # manager is sent to their own), "my plans" for whoever keeps key accounts (the readers are
+    # sent to the department's); the settings read by both, changed by the head and the
+    # director; plans proposed by the head, the director and a manager for their own accounts
+    # (C1 is no key account here: the refusal is a message and a redirect)
+    "planning:mine": (
+        "get",
+        [],
+        {},
+        {
+            **only(["bob", "charlie", "dave"], 200),
+            **dict.fromkeys(["alice", *READ_ONLY_PLANS], 302),
+        },
+    ),
+    "planning:department": (
+        "get",
+        [],
+        {},
+        {**only(["alice", "bob", *READ_ONLY_PLANS], 200), "charlie": 302, "dave": 302},
+    ),
+    "planning:department_export": (
+        "get",
+        ["csv"],
+        {},
+        only(["alice", "bob", *READ_ONLY_PLANS], 200),
+    ),
+    "planning:settings": (
+        "get",
+        [],
+        {},
+        only(["alice", "bob", "charlie", "dave", *READ_ONLY_PLANS], 200),
+    ),
+    "planning:create_missing": ("post", [], {}, only(["alice", "bob", "charlie", "dave"], 302)),
+    "planning:create": (
+        "post",
+        ["C1"],
+        {},
+        {**only(["alice", "bob", "charlie"], 302), "dave": 404},
+    ),
+    # one plan (charlie's plan of C1): read by its owner and the readers of every plan; no plan
+    # 999999 exists, so the pages of one answer 404 to whoever has a role
+    "planning:detail": (
+        "get",
+        ["plan"],
+        {},
+        only(["alice", "bob", "charlie", *READ_ONLY_PLANS], 200),
+    ),
+    "planning:print": ("get", [999999], {}, answers(404, ivan=403)),
+    "planning:xlsx": ("get", [999999], {}, answers(404, ivan=403)),
+    "planning:submit": ("post", [999999], {}, answers(404, ivan=403)),
+    "planning:approve": ("post", [999999], {}, answers(404, ivan=403)),
+    "planning:return": ("post", [999999], {}, answers(404, ivan=403)),
+    "planning:close": ("get", [999999], {}, answers(404, ivan=403)),
+    "planning:summary": ("get", [999999], {}, answers(404, ivan=403)),
+    "planning:target_add": ("get", [999999], {}, answers(404, ivan=403)),
+    "planning:target_edit": ("get", [999999, 1], {}, answers(404, ivan=403)),
+    "planning:target_remove": ("post", [999999, 1], {}, answers(404, ivan=403)),
+    "planning:action_add": ("get", [999999], {}, answers(404, ivan=403)),
+    "planning:action_edit": ("get", [999999, 1], {}, answers(404, ivan=403)),
+    "planning:action_remove": ("post", [999999, 1], {}, answers(404, ivan=403)),
 }
 # The admin is Django's own; the API has its own matrix (kam/api/tests), built from OpenAPI.
 LEFT_OUT_NAMESPACES = {"admin", "api"}
@@ -206,14 +270,26 @@ def _handover(company: Company) -> int:
     ).pk
 
 
+def _plan(company: Company) -> int:
+    """C1 made a key account with a plan of charlie's (its responsible manager)."""
+    from kam.planning.services import plan_create
+
+    client = company.clients["C1"]
+    client.status = "key"
+    client.save(update_fields=["status"])
+    return plan_create(client=client, user=None).pk
+
+
 def _arg(company: Company, arg: Any) -> Any:
-    """Client codes, employees' logins and "handover" stand for the fixture's objects."""
+    """Client codes, employees' logins, "handover" and "plan" stand for the fixture's objects."""
     if arg in company.clients:
         return company.clients[arg].pk
     if arg in company.employees:
         return company.employees[arg].pk
     if arg == "handover":
         return _handover(company)
+    if arg == "plan":
+        return _plan(company)
     return arg
 
 
