@@ -23,7 +23,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -267,7 +267,10 @@ def department_view(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not access.can_view_plans(user):
         if access.has_plans_page(user):
-            return redirect("planning:mine")
+            period = request.GET.get("period", "")
+            return redirect(
+                reverse("planning:mine") + (f"?{urlencode({'period': period})}" if period else "")
+            )
         _require_plans_reader(request)
     if request.method == "POST":
         return _bulk(request)

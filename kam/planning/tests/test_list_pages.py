@@ -179,6 +179,19 @@ def test_readers_without_accounts_go_to_the_department(dept: Department_) -> Non
     assert response["Location"] == DEPARTMENT + "?period=2026-01"
 
 
+def test_managers_go_from_the_department_to_their_own_plans(dept: Department_) -> None:
+    response = logged_in(dept, "kate").get(DEPARTMENT + "?period=2026-01")
+    assert response.status_code == 302
+    assert response["Location"] == MINE + "?period=2026-01"
+
+
+def test_the_head_proposes_for_one_manager_s_accounts_from_the_filtered_page(
+    dept: Department_,
+) -> None:
+    logged_in(dept, "helen").post(CREATE_MISSING, {"manager": dept.employees["ken"].pk})
+    assert list(DevelopmentPlan.objects.values_list("client__code", flat=True)) == ["K2"]
+
+
 # --- Periods -----------------------------------------------------------------------------------
 
 
@@ -490,6 +503,7 @@ def test_the_department_page_does_not_grow_with_its_accounts(dept: Department_) 
             planned(dept, f"X{i:02}", login, str(10_000 * (i + 1)))
     many = _queries(browser, DEPARTMENT)
     assert many == few
+    assert many <= 16
     key_account(dept, "H1", "ООО «Головное»", "helen")
     planned(dept, "H1", "helen")
     mine_few = _queries(browser, MINE)
