@@ -216,14 +216,19 @@ def has_plans_page(user: AnyUser) -> bool:
 
 
 def plan_scope(user: AnyUser, queryset: QuerySet[Any]) -> QuerySet[Any]:
-    """The plans ``user`` may read: every plan for the read-all roles, else their own (as owner)
-    and those of the accounts they are responsible for now."""
+    """The plans ``user`` may read: every plan for the read-all roles, else their own (as owner),
+    those of the accounts they are responsible for now, and those giving them an action."""
     if can_view_plans(user):
         return queryset
     employee = user_employee(user)
     if employee is None or not can_use_app(user):
         return queryset.none()
-    return queryset.filter(Q(owner=employee) | Q(client__responsible=employee))
+    from kam.planning.models import PlanAction
+
+    with_action = PlanAction.objects.filter(responsible=employee).values("plan_id")
+    return queryset.filter(
+        Q(owner=employee) | Q(client__responsible=employee) | Q(pk__in=with_action)
+    )
 
 
 def can_view_plan(user: AnyUser, plan: Any) -> bool:

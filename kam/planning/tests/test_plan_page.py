@@ -637,3 +637,27 @@ def test_the_xlsx_has_the_header_targets_and_actions(
     actions = next(i for i, r in enumerate(rows) if r[0] == "Action")
     assert rows[actions + 1][1] == "Meeting with the client"
     assert isinstance(rows[actions + 1][2], dt.datetime)
+
+
+def test_an_employee_outside_the_department_given_an_action_reads_the_plan_and_records_it(
+    dept: Department_, plan: DevelopmentPlan
+) -> None:
+    sam = logged_in(dept, "sam")
+    assert sam.get(url("detail", plan)).status_code == 403
+    action = services.action_add(
+        plan=plan,
+        user=dept.users["kate"],
+        kind=ActionKind.PRESENTATION,
+        title="Show the logistics offer",
+        due=timezone.localdate(),
+        responsible=dept.employees["sam"],
+    )
+    assert sam.get(url("detail", plan)).status_code == 200
+    saved = sam.post(
+        url("action_edit", plan, action.pk),
+        {"status": ActionStatus.DONE, "outcome": "They liked it."},
+        **HTMX,
+    )
+    assert saved.status_code == 200
+    action.refresh_from_db()
+    assert (action.status, action.outcome) == (ActionStatus.DONE, "They liked it.")
