@@ -104,3 +104,52 @@ def client_card(*, client: Client, as_of: dt.date) -> dict[str, Any]:
         "credit_decisions": decisions,
         "credit_decision": valid,
     }
+
+
+def client_plans_panel(*, client: Client, user: access.AnyUser, as_of: dt.date) -> dict[str, Any]:
+    """The card's development-plans panel: the plan for the period of ``as_of`` with its
+    progress, the other plans (newest first), the activity log (done plan actions, newest
+    first) — of the plans ``user`` may read — and whether ``user`` may propose a plan now."""
+    from kam.clients.choices import ClientStatus
+    from kam.planning.actuals import plan_period, plans_progress
+    from kam.planning.choices import Light, PlanState, TargetKind
+    from kam.planning.models import DevelopmentPlan
+    from kam.planning.selectors import activity_log, client_plans
+    from kam.planning.services import current_period, plan_problem
+
+    plans = list(access.plan_scope(user, client_plans(client)))
+    current = next((p for p in plans if p.period_start <= as_of <= p.period_end), None)
+    progress = plans_progress([current], as_of)[current.pk] if current is not None else None
+    others = []
+    for plan in plans:
+        if plan is current:
+            continue
+        targets = list(plan.targets.all())
+        others.append(
+            {
+                "plan": plan,
+                "period": plan_period(plan),
+                "met": sum(1 for t in targets if t.met),
+                "judged": sum(1 for t in targets if t.met is not None),
+                "closed": plan.state == PlanState.CLOSED,
+            }
+        )
+    visible = access.plan_scope(user, DevelopmentPlan.objects.filter(client=client))
+    period = current_period(as_of)
+    may_propose = (
+        current is None
+        and client.status == ClientStatus.KEY
+        and access.can_create_plan(user, client)
+        and plan_problem(client, period) is None
+    )
+    return {
+        "shown": bool(plans) or client.status == ClientStatus.KEY,
+        "current": current,
+        "progress": progress,
+        "revenue": progress.target_of(TargetKind.REVENUE) if progress is not None else None,
+        "light": Light(progress.light) if progress is not None else None,
+        "others": others,
+        "activity": list(activity_log(client).filter(plan__in=visible)[:10]),
+        "may_propose": may_propose,
+        "period": period,
+    }

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from kam.assessment.decision_views import panel_context
 from kam.clients.forms import ClientProfileForm, ContactForm
 from kam.clients.models import Client, Contact
-from kam.clients.selectors import client_card, client_list, clients_revenue
+from kam.clients.selectors import client_card, client_list, client_plans_panel, clients_revenue
 from kam.clients.services import (
     CONTACT_FIELDS,
     PROFILE_FIELDS,
@@ -128,6 +128,7 @@ def client_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "contacts": list(client.contacts.all()),
         "contact_form": ContactForm(prefix="contact") if can_edit else None,
         "ownership": client_ownership(client),
+        "plans": client_plans_panel(client=client, user=request.user, as_of=timezone.localdate()),
         "can_hand_over": access.can_hand_over(request.user, client),
         "can_view_handovers": access.can_view_department(request.user),
         "nav": "clients",

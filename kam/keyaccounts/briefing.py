@@ -65,6 +65,42 @@ def _status(client: Client, as_of: dt.date) -> list[dict[str, Any]]:
     ]
 
 
+def _plan(client: Client, as_of: dt.date) -> list[dict[str, Any]]:
+    """The open (planned) actions of the client's development plan that is not closed: the one
+    for the period of ``as_of``, else the latest. Each item names the plan's period and state;
+    a plan without open actions is one item with its period and state only."""
+    from kam.planning.choices import ActionStatus, PlanState
+    from kam.planning.models import DevelopmentPlan
+    from kam.planning.periods import Period
+
+    open_plans = DevelopmentPlan.objects.filter(client=client).exclude(state=PlanState.CLOSED)
+    plan = (
+        open_plans.filter(period_start__lte=as_of, period_end__gte=as_of).first()
+        or open_plans.order_by("-period_start").first()
+    )
+    if plan is None:
+        return []
+    about = {
+        "period": Period(plan.period_kind, plan.period_start, plan.period_end).code,
+        "state": plan.state,
+    }
+    actions = (
+        plan.actions.filter(status=ActionStatus.PLANNED)
+        .select_related("responsible")
+        .order_by("due", "id")
+    )
+    return [
+        {
+            **about,
+            "kind": a.kind,
+            "title": a.title,
+            "due": a.due.isoformat(),
+            "responsible": a.responsible.name,
+        }
+        for a in actions
+    ] or [about]
+
+
 def _to_collect(client: Client, as_of: dt.date) -> list[dict[str, Any]]:
     return [{"fact": item.key} for item in checklist(client) if not item.done]
 
@@ -73,6 +109,7 @@ SECTIONS: list[tuple[str, Any, Section]] = [
     ("contacts", _("Contacts"), _contacts),
     ("receivables", _("Open invoices"), _receivables),
     ("status", _("Latest status decision"), _status),
+    ("plan", _("Development plan: open actions"), _plan),
     ("to_collect", _("Facts still to collect"), _to_collect),
 ]
 TITLES = {key: title for key, title, _section in SECTIONS}

@@ -15,12 +15,14 @@ from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from kam.assessment.choices import FurtherWork
 from kam.clients.choices import ClientStatus
 from kam.clients.profile import DECISION_MAKERS_LABEL, PROFILE_FACTS
 from kam.keyaccounts.briefing import TITLES
+from kam.planning.choices import ActionKind, PlanState
+from kam.planning.periods import period_from_code
 
 #: Columns of the known sections: (key in the item, label, kind).
 COLUMNS: dict[str, list[tuple[str, Any, str]]] = {
@@ -46,12 +48,19 @@ COLUMNS: dict[str, list[tuple[str, Any, str]]] = {
         ("next_review", gettext_lazy("Next review"), "date"),
     ],
     "to_collect": [("fact", gettext_lazy("Fact"), "fact")],
+    "plan": [
+        ("due", pgettext_lazy("plan action", "Due"), "date"),
+        ("kind", gettext_lazy("Kind"), "action_kind"),
+        ("title", gettext_lazy("What"), "text"),
+        ("responsible", gettext_lazy("Responsible"), "text"),
+    ],
 }
 EMPTY: dict[str, Any] = {
     "contacts": gettext_lazy("No contacts recorded."),
     "receivables": gettext_lazy("Nothing is owed."),
     "status": gettext_lazy("No status decision yet."),
     "to_collect": gettext_lazy("Nothing: the profile is complete."),
+    "plan": gettext_lazy("No open development plan."),
 }
 FACTS = {**dict(PROFILE_FACTS), "decision_makers": DECISION_MAKERS_LABEL}
 NUMERIC = {"money", "number"}
@@ -71,6 +80,8 @@ class Section:
     #: Each cell: its text and whether it is a number (aligned right).
     rows: list[list[tuple[str, bool]]]
     empty: str
+    #: A line under the title (the plan section: which plan, in which state).
+    note: str = ""
 
 
 def _value(kind: str, value: Any) -> str:
@@ -94,15 +105,36 @@ def _value(kind: str, value: Any) -> str:
         return str(dict(FurtherWork.choices).get(value, value))
     if kind == "fact":
         return str(FACTS.get(value, value))
+    if kind == "action_kind":
+        return str(dict(ActionKind.choices).get(value, value))
     if isinstance(value, list | dict):
         return ", ".join(str(v) for v in value) if isinstance(value, list) else str(value)
     return str(value)
+
+
+def _plan_note(items: list[dict[str, Any]]) -> tuple[str, list[dict[str, Any]], str]:
+    """The plan section: which plan in which state (a line), its actions, the empty text."""
+    if not items:
+        return "", items, str(EMPTY["plan"])
+    first = items[0]
+    try:
+        period = period_from_code(str(first.get("period"))).label
+    except ValueError:
+        period = str(first.get("period") or "")
+    code = str(first.get("state") or "")
+    state = dict(PlanState.choices).get(code, code)
+    note = _("Plan for %(period)s, %(state)s.") % {"period": period, "state": str(state).lower()}
+    actions = [item for item in items if item.get("title")]
+    return note, actions, _("The plan has no open actions.")
 
 
 def briefing_sections(briefing: dict[str, Any]) -> list[Section]:
     """The stored briefing as titled tables, in the order it was listed."""
     result = []
     for key, items in (briefing.get("sections") or {}).items():
+        note, empty = "", str(EMPTY.get(key, _("Nothing.")))
+        if key == "plan":
+            note, items, empty = _plan_note(items)
         columns = COLUMNS.get(key)
         if columns is None:  # a section of a later part of the system, shown as it is stored
             keys = list(dict.fromkeys(k for item in items for k in item))
@@ -116,7 +148,8 @@ def briefing_sections(briefing: dict[str, Any]) -> list[Section]:
                     [(_value(kind, item.get(k)), kind in NUMERIC) for k, _label, kind in columns]
                     for item in items
                 ],
-                empty=str(EMPTY.get(key, _("Nothing."))),
+                empty=empty,
+                note=note,
             )
         )
     return result

@@ -21,6 +21,11 @@ from kam.ledger.models import MonthlyRollup
 from kam.ledger.months import month_start
 from kam.organization.choices import DepartmentKind
 from kam.organization.models import Employee
+from kam.planning.actuals import PlanProgress, plans_progress
+from kam.planning.choices import ActionStatus, Light, PlanState
+from kam.planning.models import DevelopmentPlan, PlanAction
+from kam.planning.periods import Period
+from kam.planning.selectors import MISSING, plans_queryset
 
 #: Months in the revenue trend shown per account.
 TREND_MONTHS = 12
@@ -38,6 +43,29 @@ class Account:
     pending_handover: Handover | None = None
     next_review: dt.date | None = None
     further_work: str = ""
+    #: The development plan whose period contains the day of the page, and its progress.
+    plan: DevelopmentPlan | None = None
+    plan_progress: PlanProgress | None = None
+    #: The plan's next planned action (My key accounts only).
+    next_action: PlanAction | None = None
+
+    @property
+    def plan_state(self) -> str:
+        """The plan's state, "missing" for a key account without one, "" for other accounts."""
+        if self.plan is not None:
+            return self.plan.state
+        return MISSING if self.client.status == ClientStatus.KEY else ""
+
+    @property
+    def plan_light(self) -> str:
+        """The plan's traffic light (its worst target's); "none" when it cannot be told."""
+        if self.plan_progress is None or self.plan_state == PlanState.CLOSED:
+            return Light.NONE
+        return self.plan_progress.light
+
+    @property
+    def plan_light_label(self) -> str:
+        return str(Light(self.plan_light).label)
 
     @property
     def growth(self) -> float | None:
@@ -92,6 +120,8 @@ class Board:
     gaps: list[Gap]
     conflicts: list[Conflict]
     pending: list[Handover]
+    #: The operational period whose plans the accounts show.
+    plan_period: Period | None = None
 
     @property
     def key_accounts(self) -> int:
@@ -131,7 +161,32 @@ def revenue_by_client(
     return dict(last), dict(prev), trend
 
 
-def _accounts(assignments: list[Assignment], as_of: dt.date) -> list[Account]:
+def current_plans(
+    client_ids: list[int], as_of: dt.date, *, next_actions: bool = False
+) -> dict[int, tuple[DevelopmentPlan, PlanProgress, PlanAction | None]]:
+    """Each client's development plan for the period containing ``as_of``, with its progress
+    (actuals, forecast, lights) and, when asked, its next planned action; in a fixed number of
+    queries whatever the number of clients."""
+    plans = list(
+        plans_queryset().filter(
+            client_id__in=client_ids, period_start__lte=as_of, period_end__gte=as_of
+        )
+    )
+    progress = plans_progress(plans, as_of)
+    upcoming: dict[int, PlanAction] = {}
+    if next_actions:
+        for action in (
+            PlanAction.objects.filter(plan__in=plans, status=ActionStatus.PLANNED)
+            .select_related("responsible")
+            .order_by("-due", "-id")
+        ):
+            upcoming[action.plan_id] = action  # the earliest due is written last
+    return {p.client_id: (p, progress[p.pk], upcoming.get(p.pk)) for p in plans}
+
+
+def _accounts(
+    assignments: list[Assignment], as_of: dt.date, *, next_actions: bool = False
+) -> list[Account]:
     from kam.assessment.models import StatusDecision
 
     ids = [a.client_id for a in assignments]
@@ -145,10 +200,12 @@ def _accounts(assignments: list[Assignment], as_of: dt.date) -> list[Account]:
     decisions: dict[int, Any] = {}
     for row in StatusDecision.objects.filter(client_id__in=ids).order_by("decided_at"):
         decisions[row.client_id] = row
+    plans = current_plans(ids, as_of, next_actions=next_actions)
     accounts = []
     for a in assignments:
         decision = decisions.get(a.client_id)
         handover = pending.get(a.client_id)
+        plan, progress, upcoming = plans.get(a.client_id, (None, None, None))
         accounts.append(
             Account(
                 client=a.client,
@@ -161,6 +218,9 @@ def _accounts(assignments: list[Assignment], as_of: dt.date) -> list[Account]:
                 else None,
                 next_review=decision.next_review if decision else None,
                 further_work=decision.further_work if decision else "",
+                plan=plan,
+                plan_progress=progress,
+                next_action=upcoming,
             )
         )
     return accounts
@@ -179,6 +239,13 @@ def department_managers() -> QuerySet[Employee]:
         .select_related("department", "user")
         .order_by("name")
     )
+
+
+def plan_period(as_of: dt.date) -> Period:
+    """The operational period of ``as_of`` under the company's planning setting."""
+    from kam.planning.services import current_period
+
+    return current_period(as_of)
 
 
 def board(as_of: dt.date | None = None) -> Board:
@@ -215,6 +282,7 @@ def board(as_of: dt.date | None = None) -> Board:
             .select_related("client", "from_manager", "to_manager")
             .order_by("created_at")
         ),
+        plan_period=plan_period(as_of),
     )
 
 
@@ -306,7 +374,7 @@ def my_accounts(employee: Employee, as_of: dt.date | None = None) -> list[Accoun
             "client", "manager"
         )
     )
-    accounts = _accounts(assignments, as_of)
+    accounts = _accounts(assignments, as_of, next_actions=True)
     return sorted(accounts, key=lambda a: (_status_rank(a.client), -a.revenue, a.client.name))
 
 

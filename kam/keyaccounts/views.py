@@ -21,6 +21,7 @@ from kam.keyaccounts import selectors
 from kam.keyaccounts.display import briefing_date, briefing_sections
 from kam.keyaccounts.models import Handover
 from kam.keyaccounts.services import handover_acknowledge, load_of
+from kam.planning.selectors import MISSING
 from kam.web import access
 
 
@@ -52,12 +53,24 @@ def board_view(request: HttpRequest) -> HttpResponse:
     context = {
         "board": board,
         "hand_over": {c.pk for c in clients if access.can_hand_over(request.user, c)},
+        "propose": _may_propose(request, [a for column in board.managers for a in column.accounts]),
         "can_manage": access.can_manage_department(request.user),
         "has_own_page": access.has_key_accounts_page(request.user),
         "over_limit": sum(1 for column in board.managers if column.over_limit),
         "nav": "keyaccounts",
     }
     return render(request, "keyaccounts/board.html", context)
+
+
+def _may_propose(request: HttpRequest, accounts: list[selectors.Account]) -> set[int]:
+    """The key accounts without a plan for the period that the user may propose one for."""
+    return {
+        a.client.pk
+        for a in accounts
+        if a.plan_state == MISSING
+        and a.client.responsible_id is not None
+        and access.can_create_plan(request.user, a.client)
+    }
 
 
 @login_required
@@ -74,9 +87,12 @@ def mine_view(request: HttpRequest) -> HttpResponse:
     }
     if employee is not None:
         load = load_of(employee)
+        accounts = selectors.my_accounts(employee)
         context.update(
             {
-                "accounts": selectors.my_accounts(employee),
+                "accounts": accounts,
+                "propose": _may_propose(request, accounts),
+                "plan_period": selectors.plan_period(timezone.localdate()),
                 "pending": list(selectors.pending_for(employee)),
                 "load": load,
                 "over": selectors.ManagerColumn(employee, [], load).over_limit,

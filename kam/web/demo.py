@@ -9,6 +9,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.utils.translation import gettext_noop as N_
 
 from kam.imports.services import ImportReport, import_file
 from kam.organization.choices import Role
@@ -243,3 +244,197 @@ def demo_department() -> dict[str, Any]:
         "gaps": len(current.gaps),
         "key_accounts": current.key_accounts,
     }
+
+
+# What the demo's managers write when they close last month's plans and record their actions.
+MISS_REASONS = {
+    "revenue": [
+        N_("Client postponed the order to next month."),
+        N_("The client's warehouse was full after a large order the month before."),
+        N_("A competitor offered a lower price on the main group; we are preparing an answer."),
+    ],
+    "margin": [N_("Discounts agreed for the volume order lowered the margin.")],
+    "group_revenue": [N_("The client used up the stock of this group bought earlier.")],
+    "new_groups": [
+        N_("The client is still testing the samples; the first order is due next month.")
+    ],
+    "max_overdue_days": [
+        N_("The client's own customer paid late; a payment schedule is agreed with the client.")
+    ],
+    "qualitative": [N_("The client's purchasing director was on leave; the meeting moved.")],
+}
+OUTCOMES = {
+    "meeting": N_("Discussed next month's assortment; the client asked for an updated price list."),
+    "qbr": N_("Reviewed the quarter's results; the client plans to widen the assortment."),
+    "proposal": N_("Proposal sent; the client is comparing it with another supplier's."),
+    "call": N_("The client agreed to pay the overdue invoices by the end of the month."),
+    "presentation": N_("Presented the new product line to the client's buyers."),
+    "other": N_("Done as planned."),
+}
+QUALITATIVE_GOAL = N_("Agree the price list for the next quarter with the purchasing director")
+RETURN_COMMENT = N_(
+    "The revenue target is below last month's actual: raise it, and plan a meeting with the "
+    "purchasing director."
+)
+
+
+@transaction.atomic
+def demo_plans() -> dict[str, Any]:
+    """The development plans' story, once, through the services (with their history and audit
+    rows): every key account's plan for last month, submitted, approved by the head and closed
+    with its results (a reason for every missed target, qualitative goals judged) and some of its
+    actions done; this month's plans in every state (most approved, some submitted, drafts, one
+    returned for rework) and a few accounts still without a plan. The "kam" login's accounts
+    cover the states."""
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from kam.clients.choices import ClientStatus
+    from kam.clients.models import Client
+    from kam.planning.choices import MEASURED_TARGETS, ActionStatus, PlanState, TargetKind
+    from kam.planning.models import DevelopmentPlan
+    from kam.planning.selectors import MISSING, department_plans
+    from kam.planning.services import (
+        TargetResult,
+        action_update,
+        current_period,
+        plan_approve,
+        plan_close,
+        plan_create,
+        plan_return,
+        plan_submit,
+        target_add,
+        target_remove,
+    )
+
+    User = get_user_model()
+    today = timezone.localdate()
+    period = current_period(today)
+    previous = period.previous()
+    head = User.objects.filter(username=ROLE_LOGINS[Role.KEY_ACCOUNT_HEAD]).first()
+    director = User.objects.filter(username=ROLE_LOGINS[Role.DIRECTOR]).first()
+
+    def summary() -> dict[str, Any]:
+        counts = department_plans(period, as_of=today).counts
+        return {
+            "period": period.code,
+            "plans": sum(n for state, n in counts.items() if state != MISSING),
+            **{str(s): counts.get(s, 0) for s in (*PlanState.values, MISSING)},
+            "closed_last_month": DevelopmentPlan.objects.filter(
+                period_start=previous.start, state=PlanState.CLOSED
+            ).count(),
+        }
+
+    clients = list(
+        Client.objects.filter(status=ClientStatus.KEY, responsible__isnull=False)
+        .select_related("responsible__user")
+        .order_by("code")
+    )
+    if DevelopmentPlan.objects.exists() or head is None or not clients:
+        return summary()
+
+    def writer(client: Client) -> Any:
+        assert client.responsible is not None
+        return client.responsible.user
+
+    def approver(client: Client) -> Any:
+        owner = client.responsible
+        return director if owner is not None and owner.user_id == head.pk else head
+
+    def measured(plan: DevelopmentPlan) -> bool:
+        """Whether the plan has a number to submit (not without sales before its period)."""
+        return plan.targets.filter(kind__in=MEASURED_TARGETS, value__isnull=False).exists()
+
+    def edit(plan: DevelopmentPlan, user: Any, n: int) -> None:
+        """The manager edits the proposal: the largest product group only, and a new group to
+        win for every third account."""
+        groups = 0
+        for target in plan.targets.order_by("position", "id"):
+            if target.kind == TargetKind.GROUP_REVENUE:
+                groups += 1
+                if groups > 1:
+                    target_remove(target=target, user=user)
+            elif target.kind == TargetKind.NEW_GROUPS and n % 3:
+                target_remove(target=target, user=user)
+
+    def reason(kind: str, n: int) -> str:
+        options = MISS_REASONS.get(kind, MISS_REASONS["revenue"])
+        return _(options[n % len(options)])
+
+    def done(plan: DevelopmentPlan, user: Any, pick: Any, latest: dt.date) -> None:
+        for position, action in enumerate(plan.actions.order_by("due", "id")):
+            if action.status == ActionStatus.PLANNED and pick(position):
+                action_update(
+                    action=action,
+                    user=user,
+                    status=ActionStatus.DONE,
+                    outcome=_(OUTCOMES.get(action.kind, OUTCOMES["other"])),
+                    done_on=max(plan.period_start, min(action.due, latest)),
+                )
+
+    # Last month: made, approved, worked on and closed with its results.
+    for n, client in enumerate(clients):
+        user = writer(client)
+        plan = plan_create(client=client, user=user, period=previous)
+        edit(plan, user, n)
+        target_add(
+            plan=plan, user=user, kind=TargetKind.QUALITATIVE, description=_(QUALITATIVE_GOAL)
+        )
+        if not measured(plan):
+            continue
+        plan_submit(plan=plan, user=user)
+        plan_approve(plan=plan, user=approver(client))
+        # Every other action, from the first, is done; the rest carry over to this month.
+        done(plan, user, lambda position: position % 2 == 0, previous.end)
+        results = {
+            t.pk: TargetResult(
+                achieved=(n % 3 != 2) if t.kind == TargetKind.QUALITATIVE else None,
+                reason=reason(t.kind, n),
+            )
+            for t in plan.targets.all()
+        }
+        plan_close(
+            plan=plan,
+            user=user,
+            results=results,
+            summary=_("Results discussed with the client at the month's last meeting."),
+            as_of=today,
+        )
+
+    # This month: most plans approved; a few submitted, a draft, one returned for rework and at
+    # least two accounts still without a plan (the head's one click has work). The "kam" login's
+    # accounts take the first of them, so its page shows every state.
+    kam_login = ROLE_LOGINS[Role.KEY_ACCOUNT_MANAGER]
+    mine = [
+        c
+        for c in clients
+        if c.responsible and c.responsible.user and c.responsible.user.username == kam_login
+    ]
+    others = [c for c in clients if c.pk not in {m.pk for m in mine}]
+    more_submitted = max(0, len(clients) * 15 // 100 - 1)
+    specials = ["submitted", "returned", MISSING, "draft", MISSING]
+    specials += ["submitted"] * more_submitted
+    wanted: dict[int, str] = {}
+    if mine:
+        wanted[mine[0].pk] = "approved"
+        for client, state in zip(mine[1:], specials[:3], strict=False):
+            wanted[client.pk] = state
+    left = specials[len(wanted) - 1 if mine else 0 :]
+    for client, state in zip(others, left, strict=False):
+        wanted[client.pk] = state
+    for client in mine + others:
+        state = wanted.get(client.pk, "approved")
+        if state == MISSING:
+            continue
+        user = writer(client)
+        plan = plan_create(client=client, user=user, period=period)
+        if state == "draft" or not measured(plan):
+            continue
+        plan_submit(plan=plan, user=user)
+        if state == "returned":
+            plan_return(plan=plan, user=approver(client), comment=_(RETURN_COMMENT))
+        elif state == "approved":
+            plan_approve(plan=plan, user=approver(client))
+            # What has been done so far this month: the first action.
+            done(plan, user, lambda position: position == 0, today)
+    return summary()

@@ -91,7 +91,8 @@ def test_a_handover_moves_the_account_and_writes_history_and_audit(
     briefing = body["briefing"]
     assert briefing["as_of"] == today.isoformat()
     sections = {s["key"]: s for s in briefing["sections"]}
-    assert list(sections) == ["contacts", "receivables", "status", "to_collect"]
+    assert list(sections) == ["contacts", "receivables", "status", "plan", "to_collect"]
+    assert sections["plan"]["items"] == []  # no development plan yet
     assert sections["receivables"]["title"] == "Open invoices"
     open_invoices = {d["doc_no"]: d for d in sections["receivables"]["items"]}
     assert open_invoices["S2"]["unpaid"] == 100.0 and open_invoices["S2"]["overdue_days"] > 0

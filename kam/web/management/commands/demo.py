@@ -19,6 +19,7 @@ from kam.web.demo import (
     demo_department,
     demo_files,
     demo_import,
+    demo_plans,
     demo_users,
 )
 
@@ -90,6 +91,16 @@ class Command(BaseCommand):
                 )
                 % {"key_accounts": department.get("key_accounts", "?"), **department}
             )
+            say(_("Making the key accounts' development plans …"))
+            plans = demo_plans()
+            say(
+                _(
+                    "  %(plans)s plans this month (%(approved)s approved, %(submitted)s "
+                    "submitted, %(draft)s draft, %(missing)s missing), %(closed_last_month)s "
+                    "closed last month"
+                )
+                % plans
+            )
         if options["json"]:
             self.stdout.write(
                 json.dumps(
@@ -98,6 +109,7 @@ class Command(BaseCommand):
                         "imports": imports,
                         "assessment": assessment,
                         "department": department,
+                        "plans": plans,
                         "logins": [login for login, *_r in logins],
                         "password": DEMO_PASSWORD,
                     },
