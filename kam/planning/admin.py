@@ -13,8 +13,15 @@ class TargetInline(admin.TabularInline):
     model = PlanTarget
     extra = 0
     can_delete = False
-    fields = ["kind", "product_group", "value", "proposed_value", "actual", "met", "miss_reason"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "kind",
+        "product_group",
+        "value",
+        "proposed_value",
+        "actual",
+        "met",
+        "miss_reason",
+    )
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
@@ -24,8 +31,15 @@ class ActionInline(admin.TabularInline):
     model = PlanAction
     extra = 0
     can_delete = False
-    fields = ["kind", "title", "due", "responsible", "status", "done_on", "outcome"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "kind",
+        "title",
+        "due",
+        "responsible",
+        "status",
+        "done_on",
+        "outcome",
+    )
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False
@@ -35,8 +49,7 @@ class EventInline(admin.TabularInline):
     model = PlanEvent
     extra = 0
     can_delete = False
-    fields = ["at", "kind", "state_before", "state", "actor", "comment"]
-    readonly_fields = fields
+    fields = readonly_fields = ("at", "kind", "state_before", "state", "actor", "comment")
 
     def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
         return False

@@ -4,6 +4,7 @@ documents are what a user's import makes)."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from pathlib import Path
 
 from kam.imports.services import import_file
@@ -13,7 +14,7 @@ SALES_HEADER = "doc_no,line_no,date,client_code,product_group,amount,cost,paymen
 
 def sales_import(
     folder: Path,
-    rows: list[tuple[str, dt.date, str, str, float, float | None, int]],
+    rows: Sequence[tuple[str, dt.date, str, str, float, float | None, int]],
     name: str = "sales.csv",
 ) -> None:
     """rows: (doc_no, date, client_code, product_group, amount, cost, terms); one line each."""
