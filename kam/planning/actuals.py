@@ -189,7 +189,9 @@ def _forecast(
     return round(actual / share, 2)
 
 
-def _light(kind: str, value: Decimal | None, actual: float | None, forecast: float | None) -> str:
+def _light(
+    kind: str, value: Decimal | None, actual: float | None, forecast: float | None, running: bool
+) -> str:
     if kind not in MEASURED_TARGETS or value is None or actual is None or forecast is None:
         return Light.NONE
     target = float(value)
@@ -199,6 +201,9 @@ def _light(kind: str, value: Decimal | None, actual: float | None, forecast: flo
         return Light.AMBER if forecast > target else Light.GREEN
     if target <= 0 or forecast >= target:
         return Light.GREEN
+    if kind == TargetKind.NEW_GROUPS:
+        # A new group is bought or not: no pace to extend; still possible while the period runs.
+        return Light.AMBER if running else Light.RED
     return Light.AMBER if forecast >= AMBER_FROM * target else Light.RED
 
 
@@ -249,7 +254,10 @@ def plans_progress(
                     forecast = _forecast(t.kind, actual, figures, share)
                     progress.append(
                         TargetProgress(
-                            t, actual, forecast, _light(t.kind, t.value, actual, forecast)
+                            t,
+                            actual,
+                            forecast,
+                            _light(t.kind, t.value, actual, forecast, share < 1),
                         )
                     )
             result[plan.pk] = PlanProgress(

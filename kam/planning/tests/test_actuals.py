@@ -248,3 +248,17 @@ def test_maven_plan_progress_for_key_accounts(datasets: Path, tmp_path: Path) ->
         assert figure is not None
         assert figure.actual == pytest.approx(expected, abs=0.01)
         assert figure.forecast == pytest.approx(expected, abs=0.01)  # the quarter is over
+
+
+def test_a_new_group_still_to_buy_is_at_risk_until_the_period_ends(
+    dept: Department_, tmp_path: Path
+) -> None:
+    sales_import(tmp_path, [("A1", dt.date(2025, 3, 10), "K1", "Бумага", 1000, None, 0)])
+    plan = services.plan_create(client=dept.clients["K1"], user=dept.users["kate"], period=MONTH)
+    _targets(plan, new_groups=2)
+    running = plans_progress([plan], dt.date(2025, 3, 20))[plan.pk]
+    assert running.target_of(TargetKind.NEW_GROUPS).light == Light.AMBER  # type: ignore[union-attr]
+    sales_import(tmp_path, [("A2", dt.date(2025, 3, 31), "K1", "Бумага", 1000, None, 0)], "b.csv")
+    over = plans_progress([plan], dt.date(2025, 4, 2))[plan.pk]
+    figure = over.target_of(TargetKind.NEW_GROUPS)
+    assert figure is not None and (figure.actual, figure.light) == (1.0, Light.RED)
