@@ -274,10 +274,7 @@ def plan_create(
     for position, target in enumerate(targets):
         target.position = position
     PlanTarget.objects.bulk_create(targets)
-    actions = [
-        PlanAction(plan=plan, kind=a.kind, title=a.title, due=a.due, responsible=owner)
-        for a in proposal.actions
-    ]
+    actions: list[PlanAction] = []
     carried = 0
     if before is not None:
         for open_action in before.actions.filter(status=ActionStatus.PLANNED):
@@ -294,6 +291,13 @@ def plan_create(
                 )
             )
             carried += 1
+    # A proposed action that an open one already covers is not planned twice.
+    open_ones = {(a.kind, a.title) for a in actions}
+    actions += [
+        PlanAction(plan=plan, kind=a.kind, title=a.title, due=a.due, responsible=owner)
+        for a in proposal.actions
+        if (a.kind, a.title) not in open_ones
+    ]
     PlanAction.objects.bulk_create(actions)
     _event(plan, EventKind.CREATED, "", user)
     _audit(

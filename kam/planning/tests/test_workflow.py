@@ -318,3 +318,5 @@ def test_a_new_period_continues_the_last_plan(dept: Department_, tmp_path: Path)
     carried = plan.actions.filter(carried_from__isnull=False)
     assert sorted(a.carried_from_id or 0 for a in carried) == sorted(a.pk for a in open_before)
     assert all(a.due >= plan.period_start for a in carried)
+    titles = list(plan.actions.values_list("kind", "title"))
+    assert len(titles) == len(set(titles)), "an open action is not proposed again"
