@@ -63,6 +63,7 @@ SORTS: dict[str, tuple[Any, Callable[[PlanRow], Any]]] = {
     "client": (gettext_lazy("Client"), lambda r: r.client.name.casefold()),
     "manager": (gettext_lazy("Manager"), _manager_name),
     "target": (gettext_lazy("Revenue target"), _target),
+    # xgettext:no-python-format
     "percent": (gettext_lazy("% of target"), _ratio),
     "light": (gettext_lazy("Traffic light"), _light),
 }

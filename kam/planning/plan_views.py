@@ -946,6 +946,7 @@ def plan_xlsx_view(request: HttpRequest, pk: int) -> HttpResponse:
             _("Proposed value"),
             _("Actual"),
             _("Forecast"),
+            # xgettext:no-python-format
             _("% of target"),
             _("Status"),
             _("Why missed"),

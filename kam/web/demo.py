@@ -9,7 +9,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from kam.imports.services import ImportReport, import_file
 from kam.organization.choices import Role
@@ -249,30 +249,42 @@ def demo_department() -> dict[str, Any]:
 # What the demo's managers write when they close last month's plans and record their actions.
 MISS_REASONS = {
     "revenue": [
-        N_("Client postponed the order to next month."),
-        N_("The client's warehouse was full after a large order the month before."),
-        N_("A competitor offered a lower price on the main group; we are preparing an answer."),
+        gettext_noop("Client postponed the order to next month."),
+        gettext_noop("The client's warehouse was full after a large order the month before."),
+        gettext_noop(
+            "A competitor offered a lower price on the main group; we are preparing an answer."
+        ),
     ],
-    "margin": [N_("Discounts agreed for the volume order lowered the margin.")],
-    "group_revenue": [N_("The client used up the stock of this group bought earlier.")],
+    "margin": [gettext_noop("Discounts agreed for the volume order lowered the margin.")],
+    "group_revenue": [gettext_noop("The client used up the stock of this group bought earlier.")],
     "new_groups": [
-        N_("The client is still testing the samples; the first order is due next month.")
+        gettext_noop("The client is still testing the samples; the first order is due next month.")
     ],
     "max_overdue_days": [
-        N_("The client's own customer paid late; a payment schedule is agreed with the client.")
+        gettext_noop(
+            "The client's own customer paid late; a payment schedule is agreed with the client."
+        )
     ],
-    "qualitative": [N_("The client's purchasing director was on leave; the meeting moved.")],
+    "qualitative": [
+        gettext_noop("The client's purchasing director was on leave; the meeting moved.")
+    ],
 }
 OUTCOMES = {
-    "meeting": N_("Discussed next month's assortment; the client asked for an updated price list."),
-    "qbr": N_("Reviewed the quarter's results; the client plans to widen the assortment."),
-    "proposal": N_("Proposal sent; the client is comparing it with another supplier's."),
-    "call": N_("The client agreed to pay the overdue invoices by the end of the month."),
-    "presentation": N_("Presented the new product line to the client's buyers."),
-    "other": N_("Done as planned."),
+    "meeting": gettext_noop(
+        "Discussed next month's assortment; the client asked for an updated price list."
+    ),
+    "qbr": gettext_noop(
+        "Reviewed the quarter's results; the client plans to widen the assortment."
+    ),
+    "proposal": gettext_noop("Proposal sent; the client is comparing it with another supplier's."),
+    "call": gettext_noop("The client agreed to pay the overdue invoices by the end of the month."),
+    "presentation": gettext_noop("Presented the new product line to the client's buyers."),
+    "other": gettext_noop("Done as planned."),
 }
-QUALITATIVE_GOAL = N_("Agree the price list for the next quarter with the purchasing director")
-RETURN_COMMENT = N_(
+QUALITATIVE_GOAL = gettext_noop(
+    "Agree the price list for the next quarter with the purchasing director"
+)
+RETURN_COMMENT = gettext_noop(
     "The revenue target is below last month's actual: raise it, and plan a meeting with the "
     "purchasing director."
 )
