@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from kam.api import assessment, clients, imports, keyaccounts, me, tokens
+from kam.api import assessment, clients, imports, keyaccounts, me, planning, tokens
 from kam.api.auth import AUTH
 from kam.api.errors import install_error_handlers
 
@@ -31,3 +31,4 @@ api.add_router("/tokens", tokens.router)
 api.add_router("/me", me.router)
 api.add_router("/assessment", assessment.router)
 api.add_router("/key-accounts", keyaccounts.router)
+api.add_router("/plans", planning.router)

@@ -10,13 +10,23 @@ import enum
 from typing import Annotated, Any
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
+from ninja.schema import DjangoGetter
+from pydantic import BeforeValidator, ConfigDict, model_validator
 
 from kam.assessment.choices import Cell, Change, CycleState, FurtherWork, Review
 from kam.clients.choices import ClientStatus
 from kam.imports.models import ImportKind
 from kam.keyaccounts.choices import Cause, Source
 from kam.organization.choices import DepartmentKind, Role
+from kam.planning.choices import (
+    ActionKind,
+    ActionStatus,
+    EventKind,
+    Light,
+    PeriodKind,
+    PlanState,
+    TargetKind,
+)
 
 # Ids are 64-bit integers: the bound tells clients so (and keeps huge numbers out of SQL).
 MAX_ID = 2**63 - 1
@@ -902,3 +912,378 @@ class ManagerWorkloadOut(Schema):
 class WorkloadOut(Schema):
     default: DefaultLimitOut
     managers: list[ManagerWorkloadOut]
+
+
+# --- Development plans: targets, actions, workflow, plan-vs-actual ------------------------------
+
+#: A period code: ``2026-11`` (a month) or ``2026-Q4`` (a quarter), years 2000–2999.
+PERIOD_CODE = r"^2\d{3}-(0[1-9]|1[0-2]|Q[1-4])$"
+#: A plan's free texts (goal, results summary, comments, descriptions, outcomes).
+PLAN_TEXT_MAX = 20_000
+#: The largest target a JSON number carries with its cents exactly (the column holds more).
+MAX_TARGET = 1e13
+
+
+class BodyIn(Schema):
+    """A request body: a JSON object. (django-ninja's Schema reads attributes of any value, so a
+    body of only optional fields would take ``[]`` or ``null`` for ``{}``.)"""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _an_object(cls, data: Any) -> Any:
+        # Schema's own validator has wrapped the value for attribute access by now.
+        value = data._obj if isinstance(data, DjangoGetter) else data
+        if not isinstance(value, dict):
+            raise ValueError("Expected a JSON object.")
+        return data
+
+
+def _a_number(value: Any) -> Any:
+    """JSON numbers only: a string or a boolean is not taken for a number."""
+    if isinstance(value, str | bool):
+        raise ValueError("Expected a number.")
+    return value
+
+
+def _a_date_text(value: Any) -> Any:
+    """JSON strings only: a number is not taken for a date."""
+    if not isinstance(value, str | dt.date):
+        raise ValueError("Expected a date as YYYY-MM-DD.")
+    return value
+
+
+#: A whole number in a body, as JSON has it.
+BodyInt = Annotated[int, BeforeValidator(_a_number)]
+#: A date in a body: a YYYY-MM-DD string.
+BodyDate = Annotated[dt.date, BeforeValidator(_a_date_text)]
+
+
+class PlanRowState(enum.StrEnum):
+    """A key account's place in a period: its plan's state, or ``missing`` (no plan yet)."""
+
+    DRAFT = PlanState.DRAFT.value
+    SUBMITTED = PlanState.SUBMITTED.value
+    APPROVED = PlanState.APPROVED.value
+    CLOSED = PlanState.CLOSED.value
+    MISSING = "missing"
+
+
+class PeriodOut(Schema):
+    code: str = Field(
+        pattern=PERIOD_CODE, examples=["2026-11", "2026-Q4"], description="YYYY-MM or YYYY-Qn."
+    )
+    kind: PeriodKind
+    start: dt.date
+    end: dt.date
+    days: int = Field(ge=28)
+    label: str = Field(description="In the caller's language.")
+
+
+class PlanFilters(QueryParams):
+    period: str | None = Field(
+        None, pattern=PERIOD_CODE, description="Only plans of this period: `2026-11`, `2026-Q4`."
+    )
+    state: PlanState | None = None
+    client_code: str | None = Field(None, max_length=CODE_MAX, pattern=NO_NUL)
+    owner_code: str | None = Field(
+        None, max_length=CODE_MAX, pattern=NO_NUL, description="The plan owner's employee code."
+    )
+
+
+class PlanActionCountsOut(Schema):
+    total: int = Field(ge=0)
+    done: int = Field(ge=0)
+    overdue: int = Field(ge=0, description="Planned and due before today.")
+
+
+class PlanOut(Schema):
+    """A plan in a list: whose, for which period, its state and how it goes."""
+
+    id: int
+    client: KeyClientRefOut
+    period: PeriodOut
+    owner: EmployeeRefOut = Field(description="The account's responsible manager.")
+    state: PlanState
+    summary: str = Field(description="The goal for the period.")
+    light: Light = Field(description="The worst light of the plan's targets.")
+    target_count: int = Field(ge=0)
+    action_counts: PlanActionCountsOut
+    continues_id: int | None = Field(description="The earlier plan this one continues.")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class PlanListOut(Schema):
+    count: int = Field(description="Plans matching the filters (all pages).")
+    items: list[PlanOut]
+
+
+class PlanTargetOut(Schema):
+    """A target: its value, the proposal beside it and how it was computed; the result once
+    the plan is closed."""
+
+    id: int
+    kind: TargetKind
+    product_group: str = Field(description="For the revenue of a product group.")
+    value: float | None = Field(
+        description="Money in the company currency, or a count; null for a qualitative goal."
+    )
+    description: str
+    proposed_value: float | None = Field(description="What the data proposed (null: typed).")
+    basis: dict[str, Any] = Field(description="The figures the proposal was computed from.")
+    basis_text: str = Field(description="How it was proposed, in the caller's language.")
+    position: int = Field(ge=0)
+    met: bool | None = Field(description="Set when the plan closes; null while it runs.")
+    miss_reason: str = Field(description="Why it was missed (a closed plan).")
+
+
+class PlanActionOut(Schema):
+    id: int
+    kind: ActionKind
+    title: str
+    due: dt.date
+    responsible: EmployeeRefOut
+    status: ActionStatus
+    outcome: str
+    done_on: dt.date | None
+    overdue: bool = Field(description="Planned and due before today.")
+    carried_from_id: int | None = Field(description="The open action of the earlier plan.")
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+
+class PlanEventOut(Schema):
+    kind: EventKind
+    state_before: PlanState | None = Field(description="Null when the plan was created.")
+    state: PlanState
+    comment: str
+    actor: str | None = Field(description="Who; null for a command or a handover's rule.")
+    at: dt.datetime
+
+
+class TargetActualOut(Schema):
+    target_id: int
+    kind: TargetKind
+    product_group: str
+    value: float | None = Field(description="The target.")
+    actual: float | None = Field(
+        description="What the ledger says so far (the recorded result of a closed plan); null "
+        "when not measured or before the period has data."
+    )
+    forecast: float | None = Field(description="At the pace so far, by the period's end.")
+    ratio: float | None = Field(description="Actual as a share of the target.")
+    light: Light
+
+
+class PlanActualsOut(Schema):
+    """Plan against actual, read from the ledger now (every import moves it)."""
+
+    plan_id: int
+    state: PlanState
+    period: PeriodOut
+    measured_on: dt.date = Field(description="Today, or the period's end once it is over.")
+    data_until: dt.date | None = Field(description="The last sales document imported.")
+    elapsed_days: int = Field(ge=0, description="Days of the period the ledger covers.")
+    light: Light
+    targets: list[TargetActualOut]
+
+
+class PlanDetailOut(PlanOut):
+    """A plan with its targets, actions, history and plan-vs-actual."""
+
+    return_comment: str = Field(description="The approver's comment when last returned.")
+    closing_summary: str
+    created_by: str | None
+    submitted_at: dt.datetime | None
+    approved_at: dt.datetime | None
+    approved_by: str | None
+    closed_at: dt.datetime | None
+    closed_by: str | None
+    targets: list[PlanTargetOut] = Field(description="In their order.")
+    actions: list[PlanActionOut] = Field(description="By due date.")
+    events: list[PlanEventOut] = Field(description="The plan's history, oldest first.")
+    actuals: PlanActualsOut
+
+
+class PlanCreateIn(BodyIn):
+    client_code: str = Field(min_length=1, max_length=CODE_MAX, pattern=CODE)
+    period: str | None = Field(
+        None, pattern=PERIOD_CODE, description="Default: the current period (the setting's kind)."
+    )
+    continue_previous: bool = Field(
+        True,
+        strict=True,
+        description="Carry the latest earlier plan's targets (today's proposal beside them) and "
+        "open actions over.",
+    )
+
+
+class ProposeMissingIn(BodyIn):
+    period: str | None = Field(None, pattern=PERIOD_CODE, description="Default: the current one.")
+
+
+class SkippedAccountOut(Schema):
+    client: KeyClientRefOut
+    reason: str
+
+
+class ProposeMissingOut(Schema):
+    period: PeriodOut
+    created: list[PlanOut]
+    skipped: list[SkippedAccountOut] = Field(description="Key accounts without a new plan, why.")
+
+
+class PlanPatchIn(BodyIn):
+    summary: str = Field(max_length=PLAN_TEXT_MAX, pattern=NO_NUL, description="The goal.")
+
+
+#: A target value: a JSON number, zero or more.
+TargetValue = Annotated[float, Field(ge=0, le=MAX_TARGET, allow_inf_nan=False, strict=True)]
+
+
+class PlanTargetIn(BodyIn):
+    kind: TargetKind
+    value: TargetValue | None = Field(
+        None, description="Required for measured targets; a whole number for counts and days."
+    )
+    product_group: str = Field(
+        "", max_length=255, pattern=NO_NUL, description="For `group_revenue` (required there)."
+    )
+    description: str = Field(
+        "", max_length=PLAN_TEXT_MAX, pattern=NO_NUL, description="Required for `qualitative`."
+    )
+
+
+class PlanTargetPatchIn(BodyIn):
+    """Only the fields given change; the kind does not."""
+
+    value: TargetValue | None = None
+    product_group: str | None = Field(None, max_length=255, pattern=NO_NUL)
+    description: str | None = Field(None, max_length=PLAN_TEXT_MAX, pattern=NO_NUL)
+
+
+class PlanActionIn(BodyIn):
+    kind: ActionKind
+    title: str = Field(max_length=255, pattern=NO_NUL)
+    due: BodyDate = Field(description="Within a month of the plan's period.")
+    responsible_code: str | None = Field(
+        None,
+        min_length=1,
+        max_length=CODE_MAX,
+        pattern=CODE,
+        description="Default: the plan's owner.",
+    )
+
+
+class PlanActionPatchIn(BodyIn):
+    """Only the fields given change. The action's responsible employee (not the owner) may
+    record `status`, `outcome` and `done_on` only."""
+
+    kind: ActionKind | None = None
+    title: str | None = Field(None, max_length=255, pattern=NO_NUL)
+    due: BodyDate | None = None
+    responsible_code: str | None = Field(None, min_length=1, max_length=CODE_MAX, pattern=CODE)
+    status: ActionStatus | None = None
+    outcome: str | None = Field(
+        None, max_length=PLAN_TEXT_MAX, pattern=NO_NUL, description="Required once done."
+    )
+    done_on: BodyDate | None = Field(None, description="Default: today, when marked done.")
+
+
+class PlanCommentIn(BodyIn):
+    comment: str = Field("", max_length=PLAN_TEXT_MAX, pattern=NO_NUL)
+
+
+class PlanReturnIn(BodyIn):
+    comment: str = Field(
+        max_length=PLAN_TEXT_MAX, pattern=NO_NUL, description="What to rework (required)."
+    )
+
+
+class TargetResultIn(BodyIn):
+    target_id: BodyInt = Field(ge=1, le=MAX_ID)
+    achieved: bool | None = Field(
+        None, strict=True, description="Whether a qualitative goal was achieved."
+    )
+    reason: str = Field("", max_length=PLAN_TEXT_MAX, pattern=NO_NUL, description="Why missed.")
+
+
+class PlanCloseIn(BodyIn):
+    results: list[TargetResultIn] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="A qualitative goal needs `achieved`, a missed target a `reason`; measured "
+        "targets are measured from the ledger.",
+    )
+    summary: str = Field("", max_length=PLAN_TEXT_MAX, pattern=NO_NUL)
+
+
+class PlansApproveIn(BodyIn):
+    plan_ids: list[Annotated[int, Field(ge=1, le=MAX_ID), BeforeValidator(_a_number)]] = Field(
+        min_length=1, max_length=1000
+    )
+    comment: str = Field("", max_length=PLAN_TEXT_MAX, pattern=NO_NUL)
+
+
+class RefusedPlanOut(Schema):
+    plan_id: int
+    reason: str
+
+
+class PlansApprovedOut(Schema):
+    approved: list[PlanOut]
+    refused: list[RefusedPlanOut] = Field(description="With the reason (not found included).")
+
+
+class RevenueFiguresOut(Schema):
+    target: float
+    actual: float
+    forecast: float
+
+
+class PlanStateCountsOut(Schema):
+    draft: int = Field(ge=0)
+    submitted: int = Field(ge=0)
+    approved: int = Field(ge=0)
+    closed: int = Field(ge=0)
+    missing: int = Field(ge=0)
+
+
+class DepartmentPlanRowOut(Schema):
+    client: KeyClientRefOut
+    state: PlanRowState
+    plan_id: int | None
+    manager: EmployeeRefOut | None = Field(
+        description="The plan's owner, or the account's responsible when the plan is missing."
+    )
+    light: Light
+    revenue: TargetActualOut | None = Field(description="The plan's revenue target, if any.")
+
+
+class DepartmentPlansOut(Schema):
+    """Every key account (and any former one with a plan) × the period."""
+
+    period: PeriodOut
+    data_until: dt.date | None
+    approve_by: dt.date = Field(description="Every plan is expected to be approved by then.")
+    counts: PlanStateCountsOut = Field(description="Accounts by state, before filtering.")
+    revenue: RevenueFiguresOut = Field(description="Sums over the rows' revenue targets.")
+    rows: list[DepartmentPlanRowOut]
+
+
+class DepartmentPlanFilters(QueryParams):
+    period: str | None = Field(None, pattern=PERIOD_CODE, description="Default: the current one.")
+    state: PlanRowState | None = None
+    manager_code: str | None = Field(None, max_length=CODE_MAX, pattern=NO_NUL)
+
+
+class PlanningSettingsOut(Schema):
+    period: PeriodKind = Field(description="Plans made from now on cover this period.")
+    approve_by_day: int = Field(ge=1, le=28)
+    current_period: PeriodOut
+    updated_at: dt.datetime
+
+
+class PlanningSettingsIn(BodyIn):
+    period: PeriodKind
+    approve_by_day: BodyInt = Field(ge=1, le=28)

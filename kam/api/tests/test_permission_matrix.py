@@ -7,6 +7,7 @@ writes meet the session's CSRF check first (403), its reads 401.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -20,6 +21,10 @@ from kam.assessment.services import cycle_run
 from kam.clients.models import Client
 from kam.keyaccounts.models import Handover
 from kam.keyaccounts.services import handover_record
+from kam.planning.choices import PlanState
+from kam.planning.models import DevelopmentPlan
+from kam.planning.periods import Period, period_of
+from kam.planning.services import action_add, current_period, plan_create, target_add
 
 pytestmark = pytest.mark.django_db
 
@@ -45,6 +50,12 @@ DECIDERS = ["alice", "helen"]
 VIEW_DEPARTMENT = VIEW_ASSESSMENT
 # Clients are the responsible's: C1 is charlie's, so other managers and reps do not find it.
 NOT_THEIRS = {"dave": 404, "erin": 404, "judy": 404}
+# Plans: C1's plan is charlie's; whoever reads every client reads it, others do not find it.
+VIEW_PLAN = [*VIEW_DEPARTMENT, "charlie"]
+# Only charlie writes it; those who read it but may not write it are refused.
+PLAN_OWNER = dict.fromkeys(VIEW_DEPARTMENT, 403)
+# Who makes plans: the responsible manager, the head and the director; dave keeps no key account.
+MAKE_PLANS = ["alice", "charlie", "dave", "helen"]
 
 
 # (method, path) → expected status per caller
@@ -90,6 +101,50 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("get", "/api/key-accounts/workload"): only(VIEW_DEPARTMENT, 200),
     ("put", "/api/key-accounts/workload"): only(DECIDERS, 200, anonymous=403),
     ("delete", "/api/key-accounts/workload/{manager_code}"): only(DECIDERS, 204, anonymous=403),
+    ("get", "/api/plans"): answers(200, ivan=403),
+    # C1 is charlie's and a key account: each allowed caller makes a plan for a free period.
+    ("post", "/api/plans"): only(["alice", "charlie", "helen"], 201, anonymous=403, **NOT_THEIRS),
+    ("post", "/api/plans/propose-missing"): only(MAKE_PLANS, 201, anonymous=403, dave=200),
+    ("post", "/api/plans/approve"): only(DECIDERS, 200, anonymous=403),
+    ("get", "/api/plans/department"): only(VIEW_DEPARTMENT, 200),
+    ("get", "/api/plans/settings"): answers(200, ivan=403),
+    ("put", "/api/plans/settings"): only(DECIDERS, 200, anonymous=403),
+    ("get", "/api/plans/{plan_id}"): only(VIEW_PLAN, 200, no=404, ivan=403),
+    ("get", "/api/plans/{plan_id}/actuals"): only(VIEW_PLAN, 200, no=404, ivan=403),
+    ("patch", "/api/plans/{plan_id}"): only(
+        ["charlie"], 200, no=404, anonymous=403, ivan=403, **PLAN_OWNER
+    ),
+    ("post", "/api/plans/{plan_id}/targets"): only(
+        ["charlie"], 201, no=404, anonymous=403, ivan=403, **PLAN_OWNER
+    ),
+    ("patch", "/api/plans/{plan_id}/targets/{target_id}"): only(
+        ["charlie"], 200, no=404, anonymous=403, ivan=403, **PLAN_OWNER
+    ),
+    ("delete", "/api/plans/{plan_id}/targets/{target_id}"): only(
+        ["charlie"], 204, no=404, anonymous=403, ivan=403, **PLAN_OWNER
+    ),
+    ("post", "/api/plans/{plan_id}/actions"): only(
+        ["charlie"], 201, no=404, anonymous=403, ivan=403, **PLAN_OWNER
+    ),
+    ("patch", "/api/plans/{plan_id}/actions/{action_id}"): only(
+        ["charlie"], 200, no=404, anonymous=403, ivan=403, **PLAN_OWNER
+    ),
+    ("delete", "/api/plans/{plan_id}/actions/{action_id}"): only(
+        ["charlie"], 204, no=404, anonymous=403, ivan=403, **PLAN_OWNER
+    ),
+    ("post", "/api/plans/{plan_id}/submit"): only(
+        ["charlie"], 200, no=404, anonymous=403, ivan=403, **PLAN_OWNER
+    ),
+    # Each caller finds the plan submitted (approve, return) or approved (close).
+    ("post", "/api/plans/{plan_id}/approve"): only(
+        DECIDERS, 200, no=404, anonymous=403, ivan=403, charlie=403, frank=403, grace=403
+    ),
+    ("post", "/api/plans/{plan_id}/return"): only(
+        DECIDERS, 200, no=404, anonymous=403, ivan=403, charlie=403, frank=403, grace=403
+    ),
+    ("post", "/api/plans/{plan_id}/close"): only(
+        [*DECIDERS, "charlie"], 200, no=404, anonymous=403, ivan=403, frank=403, grace=403
+    ),
 }
 
 
@@ -104,6 +159,8 @@ def request_data(method: str, path: str, company: Company) -> dict[str, Any]:
         return {"data": body, "content_type": "application/json"}
     if method in ("post", "put") and path in key_account_bodies(company):
         return {"data": key_account_bodies(company)[path], "content_type": "application/json"}
+    if path.startswith("/api/plans") and method != "get":
+        return {"data": plan_body(method, path, company), "content_type": "application/json"}
     return {}
 
 
@@ -146,6 +203,83 @@ def key_account_bodies(company: Company) -> dict[str, dict[str, Any]]:
     }
 
 
+def matrix_plan(company: Company) -> DevelopmentPlan:
+    """C1's plan for the previous period, charlie's: a draft with a revenue target of 1000 (not
+    met: C1 bought nothing then), a qualitative goal and a call."""
+    c1 = company.clients["C1"]
+    period = current_period().previous()
+    plan = DevelopmentPlan.objects.filter(client=c1, period_start=period.start).first()
+    if plan is None:
+        plan = plan_create(client=c1, user=None, period=period, continue_previous=False)
+        plan.targets.all().delete()
+        plan.actions.all().delete()
+        target_add(plan=plan, user=None, kind="revenue", value=1000)
+        target_add(plan=plan, user=None, kind="qualitative", description="Встреча с директором")
+        action_add(plan=plan, user=None, kind="call", title="Звонок", due=period.start)
+    return plan
+
+
+def matrix_plan_ids(company: Company) -> dict[str, int]:
+    plan = matrix_plan(company)
+    return {
+        "plan_id": plan.pk,
+        "target_id": plan.targets.get(kind="qualitative").pk,
+        "action_id": plan.actions.get().pk,
+    }
+
+
+#: The state each workflow step needs: every caller finds the plan in it.
+PLAN_STEP_STATES = {
+    "/api/plans/{plan_id}/submit": PlanState.DRAFT,
+    "/api/plans/{plan_id}/approve": PlanState.SUBMITTED,
+    "/api/plans/{plan_id}/return": PlanState.SUBMITTED,
+    "/api/plans/{plan_id}/close": PlanState.APPROVED,
+    "/api/plans/approve": PlanState.SUBMITTED,
+}
+
+
+def free_period(company: Company) -> Period:
+    """The first period from now on for which C1 has no plan yet."""
+    period = current_period()
+    latest = DevelopmentPlan.objects.filter(client=company.clients["C1"]).order_by("-period_end")
+    last = latest.first()
+    if last is not None and last.period_end >= period.start:
+        period = period_of(last.period_end + dt.timedelta(days=1), period.kind)
+    return period
+
+
+def plan_body(method: str, path: str, company: Company) -> dict[str, Any]:
+    """The body of a planning write; the matrix plan is put in the state the step needs."""
+    if path in PLAN_STEP_STATES:
+        plan = matrix_plan(company)
+        DevelopmentPlan.objects.filter(pk=plan.pk).update(state=PLAN_STEP_STATES[path])
+    if path in ("/api/plans", "/api/plans/propose-missing"):
+        body: dict[str, Any] = {"period": free_period(company).code}
+        return {**body, "client_code": "C1"} if path == "/api/plans" else body
+    if path == "/api/plans/approve":
+        return {"plan_ids": [matrix_plan(company).pk]}
+    if path == "/api/plans/settings":
+        return {"period": "month", "approve_by_day": 5}
+    if path == "/api/plans/{plan_id}/close":
+        results = [
+            {"target_id": t.pk, "achieved": True, "reason": "matrix"}
+            for t in matrix_plan(company).targets.all()
+        ]
+        return {"results": results, "summary": "matrix"}
+    return {
+        ("patch", "/api/plans/{plan_id}"): {"summary": "matrix"},
+        ("post", "/api/plans/{plan_id}/targets"): {"kind": "qualitative", "description": "m"},
+        ("patch", "/api/plans/{plan_id}/targets/{target_id}"): {"description": "matrix"},
+        ("post", "/api/plans/{plan_id}/actions"): {
+            "kind": "meeting",
+            "title": "matrix",
+            "due": matrix_plan(company).period_start.isoformat(),
+        },
+        ("patch", "/api/plans/{plan_id}/actions/{action_id}"): {"title": "matrix"},
+        ("post", "/api/plans/{plan_id}/return"): {"comment": "matrix"},
+    }.get((method, path), {})
+
+
 def handover_to_dave(company: Company) -> Handover:
     return handover_record(
         client=company.clients["C1"],
@@ -170,6 +304,7 @@ def test_each_role_gets_the_expected_answer(company: Company, method: str, path:
         cycle_id=cycle_run(as_of=timezone.localdate()).pk if "{cycle_id}" in path else 0,
         handover_id=handover_to_dave(company).pk if "{handover_id}" in path else 0,
         manager_code="E3",
+        **(matrix_plan_ids(company) if "{plan_id}" in path else {}),
     )
     got = {}
     for caller in ["anonymous", *ROLES]:

@@ -27,6 +27,8 @@ from kam.assessment.services import cycle_run
 from kam.clients.models import Client
 from kam.keyaccounts.models import Handover, WorkloadLimit
 from kam.keyaccounts.services import handover_record
+from kam.planning.models import DevelopmentPlan
+from kam.planning.services import current_period, plan_create
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +41,9 @@ ACCEPTED = ["2xx", "401", "403", "404"]
 # no client has (400), a file whose content is not a clean table (422, with the report), a
 # cycle date in the future or before 2000 (422) and a decision's reason of only blanks (422);
 # an employee code nobody has, a receiver the rules refuse, a date in the future (422) or an
-# account that changed hands since (409).
+# account that changed hands since (409); a plan not in the state the step needs (409), a
+# value the plan's rules refuse: a target without its number, a due date far outside the
+# period, a period not over yet (422).
 REFUSED_BY_THE_DATA = [
     ("GET /api/clients", ["400"]),
     ("POST /api/imports", ["422"]),
@@ -48,6 +52,18 @@ REFUSED_BY_THE_DATA = [
     ("POST /api/key-accounts/handovers", ["409", "422"]),
     ("POST /api/key-accounts/handovers/bulk", ["409", "422"]),
     ("PUT /api/key-accounts/workload", ["422"]),
+    ("POST /api/plans", ["409", "422"]),
+    ("PATCH /api/plans/{plan_id}", ["409"]),
+    ("POST /api/plans/{plan_id}/targets", ["409", "422"]),
+    ("PATCH /api/plans/{plan_id}/targets/{target_id}", ["409", "422"]),
+    ("DELETE /api/plans/{plan_id}/targets/{target_id}", ["409"]),
+    ("POST /api/plans/{plan_id}/actions", ["409", "422"]),
+    ("PATCH /api/plans/{plan_id}/actions/{action_id}", ["409", "422"]),
+    ("DELETE /api/plans/{plan_id}/actions/{action_id}", ["409", "422"]),
+    ("POST /api/plans/{plan_id}/submit", ["409", "422"]),
+    ("POST /api/plans/{plan_id}/approve", ["409"]),
+    ("POST /api/plans/{plan_id}/return", ["409", "422"]),
+    ("POST /api/plans/{plan_id}/close", ["409", "422"]),
 ]
 CONFIG = schemathesis.Config.from_dict(
     {
@@ -290,3 +306,105 @@ def test_it_keeps_its_contract_when_setting_limits(company: Company, director: D
     delete = schema["/api/key-accounts/workload/{manager_code}"]["DELETE"]
     case = delete.Case(path_parameters={"manager_code": "E3"})
     assert case.call_and_validate(headers=director.headers()).status_code == 204
+
+
+# --- Development plans with real data ----------------------------------------------------------
+
+
+@pytest.fixture
+def plan(company: Company) -> DevelopmentPlan:
+    """charlie's proposed draft for C1 this period."""
+    return plan_create(client=company.clients["C1"], user=None)
+
+
+def call(
+    company: Company,
+    login: str,
+    operation: str,
+    status: int,
+    ids: dict[str, int] | None = None,
+    body: Any = None,
+) -> Any:
+    """``operation`` as ``"POST /api/plans"``, called as ``login`` and validated."""
+    method, path = operation.split(" ")
+    endpoint = schema[path][method]
+    names = {p.name for p in endpoint.path_parameters}
+    parameters = {k: v for k, v in (ids or {}).items() if k in names}
+    extra = {} if body is None else {"body": body}
+    case = endpoint.Case(path_parameters=parameters, **extra)
+    response = case.call_and_validate(headers=token_headers(company, login))
+    assert response.status_code == status, response.content
+    return response.json() if response.content else None
+
+
+@pytest.mark.parametrize(
+    ("path", "login"),
+    [
+        ("/api/plans", "alice"),
+        ("/api/plans", "charlie"),
+        ("/api/plans/{plan_id}", "frank"),
+        ("/api/plans/{plan_id}/actuals", "charlie"),
+        ("/api/plans/department", "helen"),
+        ("/api/plans/settings", "dave"),
+    ],
+)
+def test_it_keeps_its_contract_for_plans(
+    company: Company, plan: DevelopmentPlan, path: str, login: str
+) -> None:
+    body = call(company, login, f"GET {path}", 200, {"plan_id": plan.pk})
+    assert body != {"count": 0, "items": []}
+
+
+def test_it_keeps_its_contract_through_a_plan_s_workflow(
+    company: Company, plan: DevelopmentPlan
+) -> None:
+    ids = {"plan_id": plan.pk}
+    today = timezone.localdate().isoformat()
+    target = {**ids, "target_id": plan.targets.get(kind="revenue").pk}
+    call(company, "charlie", "PATCH /api/plans/{plan_id}", 200, ids, {"summary": "Рост"})
+    edit = "PATCH /api/plans/{plan_id}/targets/{target_id}"
+    call(company, "charlie", edit, 200, target, {"value": 2500.5})
+    add = "POST /api/plans/{plan_id}/targets"
+    refused = call(company, "charlie", add, 422, ids, {"kind": "group_revenue", "value": 10})
+    assert refused["detail"][0]["loc"] == ["body", "payload", "product_group"]
+    goal = call(company, "charlie", add, 201, ids, {"kind": "qualitative", "description": "ЛПР"})
+    remove = "DELETE /api/plans/{plan_id}/targets/{target_id}"
+    call(company, "charlie", remove, 204, {**ids, "target_id": goal["id"]})
+    body = {"kind": "call", "title": "Звонок", "due": today, "responsible_code": "E9"}
+    action = call(company, "charlie", "POST /api/plans/{plan_id}/actions", 201, ids, body)
+    one = {**ids, "action_id": action["id"]}
+    done = {"status": "done", "outcome": "Договорились", "done_on": today}
+    call(company, "helen", "PATCH /api/plans/{plan_id}/actions/{action_id}", 200, one, done)
+    call(company, "charlie", "DELETE /api/plans/{plan_id}/actions/{action_id}", 422, one)
+    call(company, "charlie", "POST /api/plans/{plan_id}/submit", 200, ids)
+    call(company, "charlie", edit, 409, target, {"value": 1})
+    call(company, "helen", "POST /api/plans/{plan_id}/return", 200, ids, {"comment": "Ещё"})
+    call(company, "charlie", "POST /api/plans/{plan_id}/submit", 200, ids)
+    call(company, "helen", "POST /api/plans/{plan_id}/approve", 200, ids, {"comment": "Да"})
+    call(company, "alice", "POST /api/plans/{plan_id}/approve", 409, ids)
+    early = {"results": [], "summary": ""}
+    call(company, "charlie", "POST /api/plans/{plan_id}/close", 422, ids, early)
+
+
+def test_it_keeps_its_contract_when_making_and_closing_plans(
+    company: Company, plan: DevelopmentPlan
+) -> None:
+    previous = current_period().previous().code
+    call(company, "alice", "POST /api/plans", 409, body={"client_code": "C1"})
+    call(company, "alice", "POST /api/plans", 422, body={"client_code": "C2"})
+    body = {"client_code": "C1", "period": previous, "continue_previous": False}
+    made = call(company, "charlie", "POST /api/plans", 201, body=body)
+    ids = {"plan_id": made["id"]}
+    missing = {"period": previous}
+    call(company, "helen", "POST /api/plans/propose-missing", 200, body=missing)
+    call(company, "charlie", "POST /api/plans/{plan_id}/submit", 200, ids)
+    both = {"plan_ids": [made["id"], plan.pk]}
+    bulk = call(company, "helen", "POST /api/plans/approve", 200, body=both)
+    assert [p["id"] for p in bulk["approved"]] == [made["id"]]
+    results = [{"target_id": t["id"], "achieved": True, "reason": "Сезон"} for t in made["targets"]]
+    closing = {"results": results, "summary": "Итоги"}
+    closed = call(company, "charlie", "POST /api/plans/{plan_id}/close", 200, ids, closing)
+    assert closed["state"] == "closed"
+    call(company, "charlie", "GET /api/plans/{plan_id}/actuals", 200, ids)
+    settings_body = {"period": "quarter", "approve_by_day": 28}
+    call(company, "helen", "PUT /api/plans/settings", 200, body=settings_body)
