@@ -530,7 +530,7 @@ def plan_department_endpoint(
     request: HttpRequest, filters: Query[DepartmentPlanFilters]
 ) -> dict[str, Any]:
     if not access.can_view_plans(request_user(request)):
-        raise PermissionDenied(_("The department's plans are for those who read every client."))
+        raise PermissionDenied(_("The department's plans are for those who see every client."))
     period = _period(filters.period, ["query", "period"])
     manager = None
     if filters.manager_code is not None:
@@ -538,8 +538,7 @@ def plan_department_endpoint(
     board = selectors.department_plans(period, state=str(filters.state or ""), manager=manager)
     if filters.manager_code is not None and manager is None:
         board.rows = []  # nobody has the code: nobody's accounts
-    settings = services.planning_settings()
-    approve_by = min(period.start + dt.timedelta(days=settings.approve_by_day - 1), period.end)
+    approve_by = services.approve_by(period)
     return {
         "period": _period_out(period),
         "data_until": board.data_until,

@@ -62,6 +62,12 @@ def current_period(on: dt.date | None = None) -> Period:
     return period_of(on or timezone.localdate(), planning_settings().period)
 
 
+def approve_by(period: Period) -> dt.date:
+    """The day of ``period`` by which every key account's plan is expected approved."""
+    day = planning_settings().approve_by_day
+    return min(period.start + dt.timedelta(days=day - 1), period.end)
+
+
 @transaction.atomic
 def planning_settings_update(
     *, period: str, approve_by_day: int, user: AnyUser | None
@@ -641,7 +647,8 @@ def _require_approver(plan: DevelopmentPlan, user: AnyUser | None) -> None:
         return
     if not access.can_approve_plan(user, plan):
         employee = access.user_employee(user)
-        if employee is not None and employee.pk == plan.owner_id:
+        approver = bool(access.user_roles(user) & access.PLAN_APPROVERS)
+        if approver and employee is not None and employee.pk == plan.owner_id:
             raise PermissionDenied(
                 _("Nobody approves their own plan: the director approves this one.")
             )

@@ -190,8 +190,7 @@ def _department_rows(query: DepartmentQuery) -> tuple[PeriodPlans, Counter[str],
 
 def _deadline(period: Period, counts: Counter[str]) -> dict[str, Any]:
     """The approve-by day of the period and how many accounts are not approved yet."""
-    settings = services.planning_settings()
-    day = min(period.start + dt.timedelta(days=settings.approve_by_day - 1), period.end)
+    day = services.approve_by(period)
     waiting = sum(counts.get(s, 0) for s in NOT_APPROVED)
     return {
         "date": day,
