@@ -131,35 +131,6 @@ def _visible(request: HttpRequest, plan_id: int) -> DevelopmentPlan:
     return plan
 
 
-# The permission checks the services make too, made first: whoever may not do it at all learns
-# so (403) whatever state the plan is in.
-
-
-def _require_writer(user: Any, plan: DevelopmentPlan) -> None:
-    if not access.can_write_plan(user, plan):
-        raise PermissionDenied(
-            _("Only the account's responsible manager (%(name)s) writes this plan.")
-            % {"name": plan.owner.name}
-        )
-
-
-def _require_approver(user: Any, plan: DevelopmentPlan) -> None:
-    if not access.can_approve_plan(user, plan):
-        employee = access.user_employee(user)
-        if employee is not None and employee.pk == plan.owner_id and _approves_plans(user):
-            raise PermissionDenied(
-                _("Nobody approves their own plan: the director approves this one.")
-            )
-        raise PermissionDenied(approve_refused())
-
-
-def _require_closer(user: Any, plan: DevelopmentPlan) -> None:
-    if not access.can_close_plan(user, plan):
-        raise PermissionDenied(
-            _("The plan's owner, the key-account head or the director closes it.")
-        )
-
-
 # --- Errors ------------------------------------------------------------------------------------
 
 
@@ -650,7 +621,7 @@ def plan_update_endpoint(
 ) -> dict[str, Any]:
     plan = _visible(request, plan_id)
     user = request_user(request)
-    _require_writer(user, plan)
+    services.require_writer(plan, user)
     try:
         services.plan_summary_update(plan=plan, user=user, summary=payload.summary)
     except ValidationError as error:
@@ -685,7 +656,7 @@ def plan_target_add_endpoint(
 ) -> Status[dict[str, Any]]:
     plan = _visible(request, plan_id)
     user = request_user(request)
-    _require_writer(user, plan)
+    services.require_writer(plan, user)
     try:
         target = services.target_add(
             plan=plan,
@@ -713,7 +684,7 @@ def plan_target_update_endpoint(
 ) -> dict[str, Any]:
     plan = _visible(request, plan_id)
     user = request_user(request)
-    _require_writer(user, plan)
+    services.require_writer(plan, user)
     target = _plan_target(plan, target_id)
     try:
         target = services.target_update(
@@ -740,7 +711,7 @@ def plan_target_remove_endpoint(
 ) -> Status[None]:
     plan = _visible(request, plan_id)
     user = request_user(request)
-    _require_writer(user, plan)
+    services.require_writer(plan, user)
     target = _plan_target(plan, target_id)
     try:
         services.target_remove(target=target, user=user)
@@ -784,7 +755,7 @@ def plan_action_add_endpoint(
 ) -> Status[dict[str, Any]]:
     plan = _visible(request, plan_id)
     user = request_user(request)
-    _require_writer(user, plan)
+    services.require_writer(plan, user)
     code = payload.responsible_code
     responsible = None if code is None else _employee_by_code(code, "responsible_code")
     try:
@@ -861,7 +832,7 @@ def plan_action_remove_endpoint(
 ) -> Status[None]:
     plan = _visible(request, plan_id)
     user = request_user(request)
-    _require_writer(user, plan)
+    services.require_writer(plan, user)
     action = _plan_action(plan, action_id)
     try:
         services.action_remove(action=action, user=user)
@@ -884,7 +855,7 @@ def plan_action_remove_endpoint(
 def plan_submit_endpoint(request: HttpRequest, plan_id: PlanId) -> dict[str, Any]:
     plan = _visible(request, plan_id)
     user = request_user(request)
-    _require_writer(user, plan)
+    services.require_writer(plan, user)
     try:
         services.plan_submit(plan=plan, user=user)
     except ValidationError as error:
@@ -906,7 +877,7 @@ def plan_approve_endpoint(
 ) -> dict[str, Any]:
     plan = _visible(request, plan_id)
     user = request_user(request)
-    _require_approver(user, plan)
+    services.require_approver(plan, user)
     try:
         services.plan_approve(plan=plan, user=user, comment=payload.comment if payload else "")
     except ValidationError as error:
@@ -927,7 +898,7 @@ def plan_return_endpoint(
 ) -> dict[str, Any]:
     plan = _visible(request, plan_id)
     user = request_user(request)
-    _require_approver(user, plan)
+    services.require_approver(plan, user)
     try:
         services.plan_return(plan=plan, user=user, comment=payload.comment)
     except ValidationError as error:
@@ -954,7 +925,7 @@ def plan_close_endpoint(
 ) -> dict[str, Any]:
     plan = _visible(request, plan_id)
     user = request_user(request)
-    _require_closer(user, plan)
+    services.require_closer(plan, user)
     targets = {t.pk: t for t in plan.targets.all()}
     given: dict[int, int] = {}
     problems = []

@@ -449,13 +449,8 @@ def summary_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _require_writer(request: HttpRequest, plan: DevelopmentPlan) -> May:
-    may = _may(request, plan)
-    if not may.write:
-        raise PermissionDenied(
-            _("Only the account's responsible manager (%(name)s) writes this plan.")
-            % {"name": plan.owner.name}
-        )
-    return may
+    services.require_writer(plan, request.user)
+    return _may(request, plan)
 
 
 def _target_partial(
@@ -746,22 +741,12 @@ def plan_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect(_detail_url(plan))
 
 
-def _require_approver(request: HttpRequest, plan: DevelopmentPlan) -> None:
-    """Refuse before reading the form, in the service's words (kam.planning.services)."""
-    if access.can_approve_plan(request.user, plan):
-        return
-    employee = access.user_employee(request.user)
-    if employee is not None and employee.pk == plan.owner_id:
-        raise PermissionDenied(_("Nobody approves their own plan: the director approves this one."))
-    raise PermissionDenied(_("Plans are approved by the key-account head or the director."))
-
-
 @login_required
 @require_POST
 def plan_return_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Back to draft with the approver's comment (required: the page again without it)."""
     plan = _plan(request, pk)
-    _require_approver(request, plan)
+    services.require_approver(plan, request.user)
     form = ReturnForm(request.POST, prefix="return")
     if form.is_valid():
         try:

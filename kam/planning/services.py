@@ -137,7 +137,9 @@ def _refuse_closed(plan: DevelopmentPlan) -> None:
         raise ValidationError(_("The plan is closed: its results are final and it cannot change."))
 
 
-def _require_writer(plan: DevelopmentPlan, user: AnyUser | None) -> None:
+def require_writer(plan: DevelopmentPlan, user: AnyUser | None) -> None:
+    """Refuse (PermissionDenied) whoever may not write the plan's targets and actions; the
+    pages and the API ask first, so the refusal comes before any state check."""
     if user is not None and not access.can_write_plan(user, plan):
         raise PermissionDenied(
             _("Only the account's responsible manager (%(name)s) writes this plan.")
@@ -408,7 +410,7 @@ def target_add(
 ) -> PlanTarget:
     plan = _lock(plan)
     _require_draft(plan)
-    _require_writer(plan, user)
+    require_writer(plan, user)
     product_group, description = _clean_target(kind, product_group, description)
     number = _clean_value(kind, value)
     _duplicate_target(plan, kind, product_group, None)
@@ -437,7 +439,7 @@ def target_update(
     plan = _lock(target.plan)
     target = PlanTarget.objects.select_for_update().get(pk=target.pk)
     _require_draft(plan)
-    _require_writer(plan, user)
+    require_writer(plan, user)
     group, text = _clean_target(
         target.kind,
         target.product_group if product_group is None else product_group,
@@ -465,7 +467,7 @@ def target_remove(*, target: PlanTarget, user: AnyUser | None) -> None:
     plan = _lock(target.plan)
     target = PlanTarget.objects.get(pk=target.pk)
     _require_draft(plan)
-    _require_writer(plan, user)
+    require_writer(plan, user)
     _audit(user, "target_removed", plan, f"{target.kind} {target.value}", target_id=target.pk)
     target.delete()
 
@@ -514,7 +516,7 @@ def action_add(
     """A new action; also in an approved plan, as things come up during the period."""
     plan = _lock(plan)
     _refuse_closed(plan)
-    _require_writer(plan, user)
+    require_writer(plan, user)
     title, due = _clean_action(plan, kind, title, due)
     action = PlanAction.objects.create(
         plan=plan,
@@ -599,7 +601,7 @@ def action_remove(*, action: PlanAction, user: AnyUser | None) -> None:
     plan = _lock(action.plan)
     action = PlanAction.objects.get(pk=action.pk)
     _refuse_closed(plan)
-    _require_writer(plan, user)
+    require_writer(plan, user)
     if action.status == ActionStatus.DONE:
         raise ValidationError(_("A done action is part of the account's history: it stays."))
     _audit(user, "action_removed", plan, f"{action.kind}: {action.title}", action_id=action.pk)
@@ -612,7 +614,7 @@ def plan_summary_update(
 ) -> DevelopmentPlan:
     plan = _lock(plan)
     _require_draft(plan)
-    _require_writer(plan, user)
+    require_writer(plan, user)
     plan.summary = summary.strip()
     plan.save(update_fields=["summary", "updated_at"])
     _audit(user, "summary_changed", plan, "goal for the period")
@@ -626,7 +628,7 @@ def plan_summary_update(
 def plan_submit(*, plan: DevelopmentPlan, user: AnyUser | None) -> DevelopmentPlan:
     plan = _lock(plan)
     _require_draft(plan)
-    _require_writer(plan, user)
+    require_writer(plan, user)
     if not plan.targets.filter(kind__in=MEASURED_TARGETS, value__isnull=False).exists():
         raise ValidationError(
             _("Give the plan at least one measurable target before submitting it.")
@@ -642,7 +644,15 @@ def plan_submit(*, plan: DevelopmentPlan, user: AnyUser | None) -> DevelopmentPl
     return plan
 
 
-def _require_approver(plan: DevelopmentPlan, user: AnyUser | None) -> None:
+def require_closer(plan: DevelopmentPlan, user: AnyUser | None) -> None:
+    if user is not None and not access.can_close_plan(user, plan):
+        raise PermissionDenied(
+            _("The plan's owner, the key-account head or the director closes it.")
+        )
+
+
+def require_approver(plan: DevelopmentPlan, user: AnyUser | None) -> None:
+    """Refuse whoever may not approve or return the plan (an approver's own plan included)."""
     if user is None:
         return
     if not access.can_approve_plan(user, plan):
@@ -661,7 +671,7 @@ def plan_approve(
 ) -> DevelopmentPlan:
     plan = _lock(plan)
     _refuse_closed(plan)
-    _require_approver(plan, user)
+    require_approver(plan, user)
     if plan.state != PlanState.SUBMITTED:
         raise ValidationError(
             _("Only a submitted plan is approved; this one is %(state)s.")
@@ -682,7 +692,7 @@ def plan_return(*, plan: DevelopmentPlan, user: AnyUser | None, comment: str) ->
     """Back to draft for rework, with the approver's comment (submitted or approved plans)."""
     plan = _lock(plan)
     _refuse_closed(plan)
-    _require_approver(plan, user)
+    require_approver(plan, user)
     comment = comment.strip()
     if not comment:
         raise ValidationError(
@@ -768,10 +778,7 @@ def plan_close(
     target needs a reason. The plan is read-only afterwards."""
     plan = _lock(plan)
     _refuse_closed(plan)
-    if user is not None and not access.can_close_plan(user, plan):
-        raise PermissionDenied(
-            _("The plan's owner, the key-account head or the director closes it.")
-        )
+    require_closer(plan, user)
     today = as_of or timezone.localdate()
     if today <= plan.period_end:
         raise ValidationError(
