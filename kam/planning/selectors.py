@@ -176,6 +176,6 @@ def activity_log(client: Client, *, limit: int | None = None) -> QuerySet[PlanAc
     return rows[:limit] if limit else rows
 
 
-def plan_list(params: dict[str, Any] | None = None) -> QuerySet[DevelopmentPlan]:
+def plan_list() -> QuerySet[DevelopmentPlan]:
     """All plans (for the API and exports), newest period first."""
     return plans_queryset().order_by("-period_start", "client__name")

@@ -717,17 +717,24 @@ class BulkResult:
     refused: list[tuple[DevelopmentPlan, str]]
 
 
+def _each(plans: list[DevelopmentPlan], step: Any) -> BulkResult:
+    """``step(plan)`` for each plan, each its own transaction; refusals listed with reasons."""
+    result = BulkResult([], [])
+    for plan in plans:
+        try:
+            result.done.append(step(plan))
+        except ValidationError as error:
+            result.refused.append((plan, " ".join(error.messages)))
+        except PermissionDenied as error:
+            result.refused.append((plan, str(error)))
+    return result
+
+
 def plans_approve_bulk(
     *, plans: list[DevelopmentPlan], user: AnyUser | None, comment: str = ""
 ) -> BulkResult:
     """Approve each submitted plan; each is its own transaction, refusals listed with reasons."""
-    result = BulkResult([], [])
-    for plan in plans:
-        try:
-            result.done.append(plan_approve(plan=plan, user=user, comment=comment))
-        except (ValidationError, PermissionDenied) as error:
-            result.refused.append((plan, _message(error)))
-    return result
+    return _each(plans, lambda plan: plan_approve(plan=plan, user=user, comment=comment))
 
 
 def plans_return_bulk(
@@ -737,19 +744,7 @@ def plans_return_bulk(
         raise ValidationError(
             {"comment": _("Say what to rework: the comment goes to the manager.")}
         )
-    result = BulkResult([], [])
-    for plan in plans:
-        try:
-            result.done.append(plan_return(plan=plan, user=user, comment=comment))
-        except (ValidationError, PermissionDenied) as error:
-            result.refused.append((plan, _message(error)))
-    return result
-
-
-def _message(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error)
+    return _each(plans, lambda plan: plan_return(plan=plan, user=user, comment=comment))
 
 
 # --- Closing -----------------------------------------------------------------------------------
