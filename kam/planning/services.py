@@ -846,7 +846,7 @@ def owner_follows(*, client: Client, manager: Employee, user: AnyUser | None) ->
         DevelopmentPlan.objects.select_for_update(of=("self",))
         .filter(client=client)
         .exclude(state=PlanState.CLOSED)
-        .select_related("owner")
+        .select_related("owner", "client")
     ):
         if plan.owner_id == manager.pk:
             continue
@@ -856,7 +856,6 @@ def owner_follows(*, client: Client, manager: Employee, user: AnyUser | None) ->
         )
         plan.owner = manager
         plan.save(update_fields=["owner", "updated_at"])
-        plan.client = client
         _event(plan, EventKind.OWNER_CHANGED, plan.state, user, f"{old.name} → {manager.name}")
         _audit(
             user,
