@@ -67,7 +67,7 @@ from kam.clients.models import Client
 from kam.organization.choices import Role
 from kam.organization.models import Employee
 from kam.planning import selectors, services
-from kam.planning.actuals import PlanProgress, TargetProgress, plan_period, plans_progress
+from kam.planning.actuals import PlanProgress, TargetProgress, plans_progress
 from kam.planning.choices import ActionStatus, Light, PlanState, TargetKind
 from kam.planning.models import DevelopmentPlan, PlanAction, PlanEvent, PlanTarget
 from kam.planning.periods import Period, period_from_code
@@ -226,7 +226,7 @@ def _plan(plan: DevelopmentPlan, progress: PlanProgress | None) -> dict[str, Any
     return {
         "id": plan.pk,
         "client": _client(plan.client),
-        "period": _period_out(plan_period(plan)),
+        "period": _period_out(plan.period),
         "owner": _employee(plan.owner),
         "state": plan.state,
         "summary": plan.summary,

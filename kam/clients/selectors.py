@@ -111,7 +111,7 @@ def client_plans_panel(*, client: Client, user: access.AnyUser, as_of: dt.date) 
     progress, the other plans (newest first), the activity log (done plan actions, newest
     first) — of the plans ``user`` may read — and whether ``user`` may propose a plan now."""
     from kam.clients.choices import ClientStatus
-    from kam.planning.actuals import plan_period, plans_progress
+    from kam.planning.actuals import plans_progress
     from kam.planning.choices import Light, PlanState, TargetKind
     from kam.planning.models import DevelopmentPlan
     from kam.planning.selectors import activity_log, client_plans
@@ -128,7 +128,7 @@ def client_plans_panel(*, client: Client, user: access.AnyUser, as_of: dt.date) 
         others.append(
             {
                 "plan": plan,
-                "period": plan_period(plan),
+                "period": plan.period,
                 "met": sum(1 for t in targets if t.met),
                 "judged": sum(1 for t in targets if t.met is not None),
                 "closed": plan.state == PlanState.CLOSED,

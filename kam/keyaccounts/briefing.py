@@ -71,7 +71,6 @@ def _plan(client: Client, as_of: dt.date) -> list[dict[str, Any]]:
     a plan without open actions is one item with its period and state only."""
     from kam.planning.choices import ActionStatus, PlanState
     from kam.planning.models import DevelopmentPlan
-    from kam.planning.periods import Period
 
     open_plans = DevelopmentPlan.objects.filter(client=client).exclude(state=PlanState.CLOSED)
     plan = (
@@ -81,7 +80,7 @@ def _plan(client: Client, as_of: dt.date) -> list[dict[str, Any]]:
     if plan is None:
         return []
     about = {
-        "period": Period(plan.period_kind, plan.period_start, plan.period_end).code,
+        "period": plan.period.code,
         "state": plan.state,
     }
     actions = (

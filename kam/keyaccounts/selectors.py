@@ -26,6 +26,7 @@ from kam.planning.choices import ActionStatus, Light, PlanState
 from kam.planning.models import DevelopmentPlan, PlanAction
 from kam.planning.periods import Period
 from kam.planning.selectors import MISSING, plans_queryset
+from kam.planning.services import current_period
 
 #: Months in the revenue trend shown per account.
 TREND_MONTHS = 12
@@ -241,13 +242,6 @@ def department_managers() -> QuerySet[Employee]:
     )
 
 
-def plan_period(as_of: dt.date) -> Period:
-    """The operational period of ``as_of`` under the company's planning setting."""
-    from kam.planning.services import current_period
-
-    return current_period(as_of)
-
-
 def board(as_of: dt.date | None = None) -> Board:
     """Everything the head's board shows, in a fixed number of queries."""
     as_of = as_of or timezone.localdate()
@@ -282,7 +276,7 @@ def board(as_of: dt.date | None = None) -> Board:
             .select_related("client", "from_manager", "to_manager")
             .order_by("created_at")
         ),
-        plan_period=plan_period(as_of),
+        plan_period=current_period(as_of),
     )
 
 

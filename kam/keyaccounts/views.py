@@ -22,6 +22,7 @@ from kam.keyaccounts.display import briefing_date, briefing_sections
 from kam.keyaccounts.models import Handover
 from kam.keyaccounts.services import handover_acknowledge, load_of
 from kam.planning.selectors import MISSING
+from kam.planning.services import current_period
 from kam.web import access
 
 
@@ -92,7 +93,7 @@ def mine_view(request: HttpRequest) -> HttpResponse:
             {
                 "accounts": accounts,
                 "propose": _may_propose(request, accounts),
-                "plan_period": selectors.plan_period(timezone.localdate()),
+                "plan_period": current_period(timezone.localdate()),
                 "pending": list(selectors.pending_for(employee)),
                 "load": load,
                 "over": selectors.ManagerColumn(employee, [], load).over_limit,

@@ -225,7 +225,7 @@ def plans_progress(
     last = data_until() if until is None else until
     by_period: dict[Period, list[DevelopmentPlan]] = defaultdict(list)
     for plan in plans:
-        by_period[plan_period(plan)].append(plan)
+        by_period[plan.period].append(plan)
     result: dict[int, PlanProgress] = {}
     for period, members in by_period.items():
         open_ids = [p.client_id for p in members if p.state != PlanState.CLOSED]
@@ -270,10 +270,6 @@ def plans_progress(
                 targets=progress,
             )
     return result
-
-
-def plan_period(plan: DevelopmentPlan) -> Period:
-    return Period(plan.period_kind, plan.period_start, plan.period_end)
 
 
 def daily_revenue(

@@ -23,6 +23,7 @@ from kam.planning.choices import (
     PlanState,
     TargetKind,
 )
+from kam.planning.periods import Period
 
 
 class PlanningSettings(models.Model):
@@ -137,6 +138,10 @@ class DevelopmentPlan(models.Model):
     @property
     def is_closed(self) -> bool:
         return self.state == PlanState.CLOSED
+
+    @property
+    def period(self) -> Period:
+        return Period(self.period_kind, self.period_start, self.period_end)
 
 
 class PlanTarget(models.Model):

@@ -38,7 +38,6 @@ from kam.planning.actuals import (
     TargetProgress,
     daily_revenue,
     data_until,
-    plan_period,
     plans_progress,
 )
 from kam.planning.choices import (
@@ -230,7 +229,7 @@ def _actions(plan: DevelopmentPlan) -> list[PlanAction]:
     for action in actions:
         carried = action.carried_from
         action.carried_label = (  # type: ignore[attr-defined]
-            plan_period(carried.plan).label if carried is not None else ""
+            carried.plan.period.label if carried is not None else ""
         )
     return actions
 
@@ -244,7 +243,7 @@ def pace_rows(
     revenue = progress.target_of(TargetKind.REVENUE)
     if revenue is None or revenue.target.value is None:
         return []
-    period = plan_period(plan)
+    period = plan.period
     series = dict(daily_revenue([plan.client_id], period).get(plan.client_id, []))
     last = min(until, timezone.localdate(), period.end) if until is not None else None
     target = float(revenue.target.value)
@@ -325,7 +324,7 @@ def _page_context(request: HttpRequest, plan: DevelopmentPlan, forms: Forms) -> 
     targets = [item.target for item in progress.targets]
     return {
         "plan": plan,
-        "period": plan_period(plan),
+        "period": plan.period,
         "progress": progress,
         "rows": _target_rows(progress),
         "judged": sum(1 for t in targets if t.met is not None),
@@ -334,7 +333,7 @@ def _page_context(request: HttpRequest, plan: DevelopmentPlan, forms: Forms) -> 
         "events": events,
         "returned": returned if plan.state == PlanState.DRAFT and plan.return_comment else None,
         "previous": previous,
-        "previous_period": plan_period(previous) if previous is not None else None,
+        "previous_period": previous.period if previous is not None else None,
         "may": may,
         "today": today,
         "data_until": until,
@@ -858,7 +857,7 @@ def plan_close_view(request: HttpRequest, pk: int) -> HttpResponse:
         )
     context = {
         "plan": plan,
-        "period": plan_period(plan),
+        "period": plan.period,
         "progress": progress,
         "rows": rows,
         "form": form,
@@ -880,7 +879,7 @@ def plan_print_view(request: HttpRequest, pk: int) -> HttpResponse:
     progress = plans_progress([plan], today)[plan.pk]
     context = {
         "plan": plan,
-        "period": plan_period(plan),
+        "period": plan.period,
         "progress": progress,
         "rows": _target_rows(progress),
         "actions": _actions(plan),
@@ -905,7 +904,7 @@ def plan_xlsx_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The plan as a spreadsheet (sheet "Plan"): the header facts, the targets with target,
     actual and forecast, and the actions."""
     plan = _plan(request, pk)
-    period = plan_period(plan)
+    period = plan.period
     progress = plans_progress([plan], timezone.localdate())[plan.pk]
     closed = plan.state == PlanState.CLOSED
     rows: list[list[Any]] = [

@@ -175,9 +175,7 @@ def plan_problem(client: Client, period: Period) -> str | None:
     if overlapping is not None:
         return _("%(client)s already has a plan for %(period)s.") % {
             "client": client,
-            "period": Period(
-                overlapping.period_kind, overlapping.period_start, overlapping.period_end
-            ),
+            "period": overlapping.period,
         }
     return None
 
@@ -260,9 +258,7 @@ def plan_create(
                     if fresh
                     else {
                         "method": "copied",
-                        "period": str(
-                            Period(before.period_kind, before.period_start, before.period_end)
-                        ),
+                        "period": str(before.period),
                     },
                 )
             )
