@@ -64,7 +64,6 @@ from kam.api.schemas import (
     ValidationErrorOut,
 )
 from kam.clients.models import Client
-from kam.organization.choices import Role
 from kam.organization.models import Employee
 from kam.planning import selectors, services
 from kam.planning.actuals import PlanProgress, TargetProgress, plans_progress
@@ -104,21 +103,6 @@ BODY: list[str | int] = ["body", "payload"]
 def require_role(request: HttpRequest) -> None:
     if not access.can_use_app(request_user(request)):
         raise PermissionDenied(_("Your account has no role in kam yet."))
-
-
-def _makes_plans(user: Any) -> bool:
-    """Who makes plans at all: key-account managers (for their accounts), the head, the
-    director (access.can_create_plan decides per account)."""
-    return bool(access.user_roles(user) & (access.PLAN_APPROVERS | {Role.KEY_ACCOUNT_MANAGER}))
-
-
-def _approves_plans(user: Any) -> bool:
-    return bool(access.user_roles(user) & access.PLAN_APPROVERS)
-
-
-def approve_refused() -> str:
-    # The services' words: the same refusal whichever check comes first.
-    return _("Plans are approved by the key-account head or the director.")
 
 
 def _visible(request: HttpRequest, plan_id: int) -> DevelopmentPlan:
@@ -438,7 +422,7 @@ def plan_propose_missing_endpoint(
     request: HttpRequest, payload: ProposeMissingIn
 ) -> Status[dict[str, Any]]:
     user = request_user(request)
-    if not _makes_plans(user):
+    if not access.makes_plans(user):
         raise PermissionDenied(
             _(
                 "A plan is made by the account's responsible manager, the key-account head or "
@@ -469,8 +453,8 @@ def plan_propose_missing_endpoint(
 )
 def plan_approve_bulk_endpoint(request: HttpRequest, payload: PlansApproveIn) -> dict[str, Any]:
     user = request_user(request)
-    if not _approves_plans(user):
-        raise PermissionDenied(approve_refused())
+    if not access.approves_plans(user):
+        raise PermissionDenied(_("Plans are approved by the key-account head or the director."))
     ids = list(dict.fromkeys(payload.plan_ids))
     rows = DevelopmentPlan.objects.select_related("client", "client__responsible", "owner")
     found = access.plan_scope(user, rows).in_bulk(ids)

@@ -47,7 +47,6 @@ from kam.planning.periods import Period
 from kam.planning.selectors import MISSING, PeriodPlans, PlanRow
 from kam.planning.templatetags.planning import light_label, state_label
 from kam.web import access
-from kam.web.access import AnyUser
 from kam.web.exports import csv_response, xlsx_response
 
 PAGE_SIZE = 50
@@ -57,18 +56,9 @@ NAMES_SHOWN = 10
 NOT_APPROVED = (MISSING, PlanState.DRAFT, PlanState.SUBMITTED)
 
 
-def is_approver(user: AnyUser) -> bool:
-    """The key-account head and the director: they approve, return and propose for everyone."""
-    return bool(access.user_roles(user) & access.PLAN_APPROVERS)
-
-
 def _require_plans_reader(request: HttpRequest) -> None:
     if not access.can_view_plans(request.user):
         raise PermissionDenied(_("The department's plans are for those who see every client."))
-
-
-def _may_propose(user: AnyUser) -> bool:
-    return is_approver(user) or access.has_plans_page(user)
 
 
 def _period_context(
@@ -276,7 +266,7 @@ def department_view(request: HttpRequest) -> HttpResponse:
     query = department_query(request.GET)
     data, counts, rows = _department_rows(query)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    approver = is_approver(user)
+    approver = access.approves_plans(user)
     encoded = query.params().urlencode()
     context = {
         **_period_context(query.period, "planning:department", query.params()),
@@ -321,7 +311,7 @@ def _bulk(request: HttpRequest) -> HttpResponse:
     (``confirm=yes``) does it; each plan is its own transaction and refusals come back with the
     reason."""
     user = request.user
-    if not is_approver(user):
+    if not access.approves_plans(user):
         raise PermissionDenied(_("Plans are approved by the key-account head or the director."))
     action = request.POST.get("do", "")
     if action not in BULK_ACTIONS:
@@ -491,7 +481,7 @@ def plans_create_view(request: HttpRequest) -> HttpResponse:
     the head and the director all of them (only their own with ``scope=mine``, one manager's
     with ``manager``), a manager their own."""
     user = request.user
-    if not _may_propose(user):
+    if not access.makes_plans(user):
         raise PermissionDenied(
             _("Plans are made by the account's manager, the key-account head or the director.")
         )
@@ -507,7 +497,7 @@ def plans_create_view(request: HttpRequest) -> HttpResponse:
         .select_related("responsible")
         .order_by("name")
     )
-    if request.POST.get("scope") == "mine" or not is_approver(user):
+    if request.POST.get("scope") == "mine" or not access.approves_plans(user):
         employee = access.user_employee(user)
         clients = clients.filter(responsible=employee) if employee else clients.none()
     elif request.POST.get("manager", "").isdigit():
@@ -551,7 +541,7 @@ def plan_create_view(request: HttpRequest, client_pk: int) -> HttpResponse:
     """A proposed plan for one key account (the period posted, the current one by default),
     then its page; when it cannot be made, the reason and back."""
     user = request.user
-    if not _may_propose(user):
+    if not access.makes_plans(user):
         raise PermissionDenied(
             _("Plans are made by the account's manager, the key-account head or the director.")
         )

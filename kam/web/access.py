@@ -259,6 +259,17 @@ def can_write_plan(user: AnyUser, plan: Any) -> bool:
     )
 
 
+def approves_plans(user: AnyUser) -> bool:
+    """The key-account head and the director: they approve, return and propose for everyone."""
+    return bool(user_roles(user) & PLAN_APPROVERS)
+
+
+def makes_plans(user: AnyUser) -> bool:
+    """Who makes plans at all: the approvers and the key-account managers (for their accounts;
+    ``can_create_plan`` decides per account)."""
+    return approves_plans(user) or has_plans_page(user)
+
+
 def can_approve_plan(user: AnyUser, plan: Any) -> bool:
     """The key-account head or the director, never for a plan they own themselves."""
     if not user_roles(user) & PLAN_APPROVERS:
@@ -273,4 +284,4 @@ def can_close_plan(user: AnyUser, plan: Any) -> bool:
 
 
 def can_change_planning_settings(user: AnyUser) -> bool:
-    return bool(user_roles(user) & PLAN_APPROVERS)
+    return approves_plans(user)
