@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "kam.keyaccounts",
     "kam.assessment",
     "kam.planning",
+    "kam.rules",
+    "kam.incidents",
     "kam.imports",
     "kam.generator",
     "kam.web",

@@ -123,10 +123,13 @@ def inline(sql: str, params: list[Any]) -> str:
 
 
 def read_frames(
-    queries: dict[str, tuple[str, list[Any], dict[str, Any]]],
+    queries: dict[str, tuple[str, list[Any], dict[str, Any]]], *, direct: bool = False
 ) -> dict[str, pl.DataFrame]:
-    """Run named (sql, params, schema) queries; frames with exactly those columns and types."""
-    url = _connectorx_url()
+    """Run named (sql, params, schema) queries; frames with exactly those columns and types.
+
+    ``direct``: on Django's own connection (small reads, where starting connectorx would cost
+    more than the read)."""
+    url = None if direct else _connectorx_url()
     if url is not None and connection.vendor == "sqlite":
         raw = _read_sqlite_elsewhere(url, queries)
     elif url is not None:

@@ -139,7 +139,7 @@ def build_decisions(
     monthly = chunk.level[owner] * np.exp(
         chunk.growth[owner] * (np.maximum(t, chunk.bend[owner]) - chunk.ref[owner])
     )
-    limit = np.maximum(np.round(monthly * rng.uniform(1.5, 3.0, len(row)), -4), 50_000.0)
+    limit = np.maximum(np.round(monthly * rng.uniform(2.5, 5.0, len(row)), -4), 50_000.0)
     return Decisions(
         client=owner,
         date=dates[row, col],

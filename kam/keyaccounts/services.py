@@ -237,6 +237,7 @@ def handover_record(
     confirm_over_limit: bool = False,
     bulk: uuid.UUID | None = None,
     check_permission: bool = True,
+    override_reason: str = "",
 ) -> Handover:
     """Hand ``client`` over to ``to_manager``: close the current assignment, open the new one.
 
@@ -245,6 +246,10 @@ def handover_record(
     took it. A receiver at or above the workload limit needs ``confirm_over_limit``, which is
     recorded. The briefing (contacts, open invoices, latest decision, facts to collect, and what
     later parts of the system add) is listed for the receiver. One audit row.
+
+    The rulebook's assignment rules guard the handover (kam.rules.guards): a broken mandatory
+    rule refuses it unless ``override_reason`` comes from a role allowed to override, which
+    opens an incident for the override.
     """
     with transaction.atomic():
         locked = Client.objects.select_for_update().get(pk=client.pk)
@@ -305,6 +310,28 @@ def handover_record(
                         )
                     }
                 )
+        from kam.rules.guards import guard
+
+        checked = guard(
+            subject="assignment",
+            user=user,
+            as_of=effective,
+            rows=[
+                {
+                    "subject_key": f"{locked.code} {effective:%Y-%m-%d}",
+                    "client_id": locked.pk,
+                    "manager_id": to_manager.pk,
+                    "start_date": effective,
+                    "previous_manager_id": from_manager.pk if from_manager else None,
+                    "handover_notes": notes,
+                    "handover_cause": cause,
+                    "assigned_by_id": getattr(access.user_employee(user), "pk", None)
+                    if user is not None
+                    else None,
+                }
+            ],
+            override_reason=override_reason,
+        )
         handover = Handover.objects.create(
             client=locked,
             from_manager=from_manager,
@@ -322,7 +349,7 @@ def handover_record(
         )
         if current is not None:
             _close(current, effective, str(Cause(cause).label))
-        Assignment.objects.create(
+        assignment = Assignment.objects.create(
             client=locked,
             manager=to_manager,
             start=effective,
@@ -331,6 +358,7 @@ def handover_record(
             assigned_by=access.acting_user(user),
             reason=reason or str(Cause(cause).label),
         )
+        checked.record(user=user, subject_id=assignment.pk)
         Client.objects.filter(pk=locked.pk).update(
             responsible=to_manager, updated_at=timezone.now()
         )

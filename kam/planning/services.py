@@ -663,8 +663,13 @@ def require_approver(plan: DevelopmentPlan, user: AnyUser | None) -> None:
 
 @transaction.atomic
 def plan_approve(
-    *, plan: DevelopmentPlan, user: AnyUser | None, comment: str = ""
+    *, plan: DevelopmentPlan, user: AnyUser | None, comment: str = "", override_reason: str = ""
 ) -> DevelopmentPlan:
+    """Approve a submitted plan. The rulebook's plan rules guard the approval (see
+    kam.rules.guards): ``override_reason`` from a role allowed to override lets a refused
+    approval through and opens an incident for the override."""
+    from kam.rules.guards import guard
+
     plan = _lock(plan)
     _refuse_closed(plan)
     require_approver(plan, user)
@@ -673,6 +678,14 @@ def plan_approve(
             _("Only a submitted plan is approved; this one is %(state)s.")
             % {"state": plan.get_state_display().lower()}
         )
+    checked = guard(
+        subject="development_plan",
+        user=user,
+        as_of=timezone.localdate(),
+        ids=[plan.pk],
+        changes={"plan_state": PlanState.APPROVED},
+        override_reason=override_reason,
+    )
     before = plan.state
     plan.state = PlanState.APPROVED
     plan.approved_at = timezone.now()
@@ -680,6 +693,7 @@ def plan_approve(
     plan.save(update_fields=["state", "approved_at", "approved_by", "updated_at"])
     _event(plan, EventKind.APPROVED, before, user, comment.strip())
     _audit(user, "plan_approved", plan, "approved")
+    checked.record(user=user)
     return plan
 
 

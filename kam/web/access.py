@@ -285,3 +285,115 @@ def can_close_plan(user: AnyUser, plan: Any) -> bool:
 
 def can_change_planning_settings(user: AnyUser) -> bool:
     return approves_plans(user)
+
+
+# The rulebook: everyone with a role reads it (the rules bind them); the analyst and the
+# director write it and run the audit.
+RULE_EDITORS = {Role.DIRECTOR, Role.ANALYST}
+# Incidents of everyone: the director, the auditor and the analyst (who tunes the rules).
+INCIDENT_READERS = {Role.DIRECTOR, Role.AUDITOR, Role.ANALYST}
+# The discipline scorecard: the incident readers and the key-account head.
+SCORECARD_READERS = INCIDENT_READERS | {Role.KEY_ACCOUNT_HEAD}
+# Role → the handler role whose incidents its holders handle (besides their own as handler).
+HANDLER_ROLES: dict[str, str] = {
+    Role.KEY_ACCOUNT_HEAD: "key_account_head",
+    Role.DIRECTOR: "director",
+}
+
+
+def can_view_rules(user: AnyUser) -> bool:
+    return can_use_app(user)
+
+
+def can_edit_rules(user: AnyUser) -> bool:
+    """Write rule versions, dry-run and enable them: the analyst and the director."""
+    return bool(user_roles(user) & RULE_EDITORS)
+
+
+def can_run_audit(user: AnyUser) -> bool:
+    return can_edit_rules(user)
+
+
+def can_override_rule(user: AnyUser, version: Any) -> bool:
+    """Whether ``user`` holds a role the rule version lets override a refused action."""
+    return bool(user_roles(user) & set(version.override_roles or []))
+
+
+def can_view_scorecard(user: AnyUser) -> bool:
+    return bool(user_roles(user) & SCORECARD_READERS)
+
+
+def can_manage_sanctions(user: AnyUser) -> bool:
+    """The catalogue of sanctions is the director's."""
+    return Role.DIRECTOR in user_roles(user)
+
+
+def reads_all_incidents(user: AnyUser) -> bool:
+    return bool(user_roles(user) & INCIDENT_READERS)
+
+
+def incident_scope(user: AnyUser, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """The incidents ``user`` may read: all of them for the director, the auditor and the
+    analyst; otherwise those naming them (violator or handler), those of a department they
+    head, and those their role handles."""
+    if reads_all_incidents(user):
+        return queryset
+    employee = user_employee(user)
+    if employee is None or not can_use_app(user):
+        return queryset.none()
+    handled_roles = [HANDLER_ROLES[r] for r in user_roles(user) if r in HANDLER_ROLES]
+    return queryset.filter(
+        Q(violator=employee)
+        | Q(handler=employee)
+        | Q(department__head=employee)
+        | Q(handler_role__in=handled_roles)
+    )
+
+
+def can_view_incident(user: AnyUser, incident: Any) -> bool:
+    return incident_scope(user, type(incident).objects.filter(pk=incident.pk)).exists()
+
+
+def can_handle_incident(user: AnyUser, incident: Any) -> bool:
+    """The incident's handler, whoever holds its handler role, or the director; never the
+    violator (unless they are the director) and never the auditor."""
+    roles = user_roles(user)
+    if Role.DIRECTOR in roles:
+        return True
+    employee = user_employee(user)
+    if employee is None or not roles or roles == {Role.AUDITOR}:
+        return False
+    if employee.pk == incident.violator_id:
+        return False
+    handled = {HANDLER_ROLES[r] for r in roles if r in HANDLER_ROLES}
+    return employee.pk == incident.handler_id or incident.handler_role in handled
+
+
+def can_explain_incident(user: AnyUser, incident: Any) -> bool:
+    """The employee the incident names explains it."""
+    employee = user_employee(user)
+    return employee is not None and can_use_app(user) and employee.pk == incident.violator_id
+
+
+def can_complete_corrective_action(user: AnyUser, action: Any) -> bool:
+    employee = user_employee(user)
+    if employee is not None and employee.pk == action.owner_id and can_use_app(user):
+        return True
+    return can_handle_incident(user, action.incident)
+
+
+# Registering a sale in kam (an order to ship): the client's responsible employee (a manager or
+# a rep), the key-account head and the director.
+SALE_REGISTRARS = {Role.DIRECTOR, Role.KEY_ACCOUNT_HEAD}
+
+
+def can_register_sale(user: AnyUser, client: Client) -> bool:
+    roles = user_roles(user)
+    if roles & SALE_REGISTRARS:
+        return True
+    employee = user_employee(user)
+    return (
+        bool(roles & {Role.KEY_ACCOUNT_MANAGER, Role.SALES_REP})
+        and employee is not None
+        and client.responsible_id == employee.pk
+    )

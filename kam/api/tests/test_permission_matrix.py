@@ -205,7 +205,8 @@ def key_account_bodies(company: Company) -> dict[str, dict[str, Any]]:
 
 def matrix_plan(company: Company) -> DevelopmentPlan:
     """C1's plan for the previous period, charlie's: a draft with a revenue target of 1000 (not
-    met: C1 bought nothing then), a qualitative goal and a call."""
+    met: C1 bought nothing then), a qualitative goal and a meeting (the rulebook approves no
+    plan without a meeting with the client)."""
     c1 = company.clients["C1"]
     period = current_period().previous()
     plan = DevelopmentPlan.objects.filter(client=c1, period_start=period.start).first()
@@ -215,7 +216,7 @@ def matrix_plan(company: Company) -> DevelopmentPlan:
         plan.actions.all().delete()
         target_add(plan=plan, user=None, kind="revenue", value=1000)
         target_add(plan=plan, user=None, kind="qualitative", description="Встреча с директором")
-        action_add(plan=plan, user=None, kind="call", title="Звонок", due=period.start)
+        action_add(plan=plan, user=None, kind="meeting", title="Встреча", due=period.start)
     return plan
 
 
