@@ -8,7 +8,18 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from kam.api import assessment, clients, imports, keyaccounts, me, planning, tokens
+from kam.api import (
+    assessment,
+    clients,
+    imports,
+    incidents,
+    keyaccounts,
+    me,
+    planning,
+    rules,
+    sales,
+    tokens,
+)
 from kam.api.auth import AUTH
 from kam.api.errors import install_error_handlers
 
@@ -32,3 +43,6 @@ api.add_router("/me", me.router)
 api.add_router("/assessment", assessment.router)
 api.add_router("/key-accounts", keyaccounts.router)
 api.add_router("/plans", planning.router)
+api.add_router("/rules", rules.router)
+api.add_router("/incidents", incidents.router)
+api.add_router("/sales", sales.router)

@@ -30,6 +30,12 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         # Whoever reads every plan gets the department's plans; a key-account manager their own.
         target = "planning:department" if access.can_view_plans(user) else "planning:mine"
         entries.append({"url": reverse(target), "label": _("Plans"), "key": "planning"})
+    if access.can_view_rules(user):
+        entries.append({"url": reverse("rules:list"), "label": _("Rulebook"), "key": "rules"})
+    if access.can_use_app(user):
+        entries.append(
+            {"url": reverse("incidents:inbox"), "label": _("Incidents"), "key": "incidents"}
+        )
     if access.can_view_imports(user):
         entries.append({"url": reverse("imports:list"), "label": _("Imports"), "key": "imports"})
     if user.is_staff:

@@ -26,4 +26,7 @@ urlpatterns = [
     path("assessment/", include("kam.assessment.urls")),
     path("key-accounts/", include("kam.keyaccounts.urls")),
     path("plans/", include("kam.planning.urls")),
+    path("rules/", include("kam.rules.urls")),
+    path("incidents/", include("kam.incidents.urls")),
+    path("sales/", include("kam.ledger.urls")),
 ]

@@ -13,23 +13,12 @@ from django.test import Client as Browser
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from kam.web.tests.conftest import ROLES, Company
+from kam.web.tests.matrix import answers, only
 
 pytestmark = pytest.mark.django_db
 
 EVERYONE = ["anonymous", *ROLES]
 WITH_ROLE = [r for r in ROLES if r != "ivan"]
-
-
-def answers(default: int, anonymous: int = 302, **per_role: int) -> dict[str, int]:
-    table = {role: default for role in ROLES}
-    table["anonymous"] = anonymous
-    table.update(per_role)
-    return table
-
-
-def only(allowed: list[str], yes: int, no: int = 403, anonymous: int = 302) -> dict[str, int]:
-    return {"anonymous": anonymous, **{r: yes if r in allowed else no for r in ROLES}}
-
 
 # Who reads every plan without writing any: the auditor, the analyst, the credit committee.
 READ_ONLY_PLANS = ["frank", "grace", "heidi"]
@@ -224,6 +213,17 @@ MATRIX: dict[str, tuple[str, Any, dict[str, Any], dict[str, int]]] = {
     "planning:action_edit": ("get", [999999, 1], {}, answers(404, ivan=403)),
     "planning:action_remove": ("post", [999999, 1], {}, answers(404, ivan=403)),
 }
+# The apps that keep their rows beside their code (kam/<app>/tests/permissions.py).
+EXTRA_ARGS: dict[str, Any] = {}
+for _module in (
+    "kam.rules.tests.permissions",
+    "kam.incidents.tests.permissions",
+    "kam.ledger.tests.permissions",
+):
+    _rows = __import__(_module, fromlist=["MATRIX", "ARGS"])
+    MATRIX.update(_rows.MATRIX)
+    EXTRA_ARGS.update(_rows.ARGS)
+
 # The admin is Django's own; the API has its own matrix (kam/api/tests), built from OpenAPI.
 LEFT_OUT_NAMESPACES = {"admin", "api"}
 LEFT_OUT_NAMES = {"set_language"}  # Django's own i18n view, not used by the app's pages
@@ -290,6 +290,8 @@ def _arg(company: Company, arg: Any) -> Any:
         return _handover(company)
     if arg == "plan":
         return _plan(company)
+    if isinstance(arg, str) and arg in EXTRA_ARGS:
+        return EXTRA_ARGS[arg](company)
     return arg
 
 
