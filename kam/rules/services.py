@@ -24,7 +24,13 @@ from kam.incidents.models import SanctionKind
 from kam.ledger.months import add_months
 from kam.organization.choices import Role
 from kam.rules.choices import HandlerRole, RuleKind, Severity, Subprocess, VersionState
-from kam.rules.engine import ConditionError, check_condition, evaluate, row_facts
+from kam.rules.engine import (
+    ConditionError,
+    check_condition,
+    evaluate,
+    parameter_problems,
+    row_facts,
+)
 from kam.rules.facts import Scope, subject_type, subject_types
 from kam.rules.models import Rule, RuleVersion
 from kam.web import access
@@ -119,10 +125,14 @@ def validate_version(subject: str, data: VersionInput) -> None:
         add("override_roles", _("A recommendation refuses nothing, so nobody overrides it."))
     if data.default_sanction is not None and not data.default_sanction.is_active:
         add("default_sanction", _("This sanction is no longer in the catalogue."))
-    try:
-        check_condition(kind, data.condition, data.parameters)
-    except ConditionError as error:
-        add("condition" if "arameter" not in str(error) else "parameters", str(error))
+    problems = parameter_problems(kind, data.parameters)
+    for problem in problems:
+        add("parameters", problem)
+    if not problems:
+        try:
+            check_condition(kind, data.condition, data.parameters)
+        except ConditionError as error:
+            add("condition", str(error))
     if errors:
         raise ValidationError(errors)
 
