@@ -85,6 +85,16 @@ class HandoverForm(forms.Form):
     confirm_over_limit = forms.BooleanField(
         label=_("I confirm the assignment above the limit"), required=False
     )
+    override_reason = forms.CharField(
+        label=_("Reason to override a rule (only if a rule refuses the handover)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "The handover then goes through and an incident is opened for the override: "
+            "no silent bypass."
+        ),
+    )
 
     def __init__(self, *args: Any, receivers: Receivers, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -37,6 +37,7 @@ from kam.keyaccounts.services import (
 )
 from kam.keyaccounts.views import require_role
 from kam.organization.models import Employee
+from kam.rules.guards import may_override
 from kam.web import access
 
 # --- One client --------------------------------------------------------------------------------
@@ -93,6 +94,7 @@ def handover_view(request: HttpRequest, client_pk: int) -> HttpResponse:
                     effective=data["effective"],
                     expected_from=expected,
                     confirm_over_limit=data["confirm_over_limit"],
+                    override_reason=data["override_reason"],
                 )
             except HandoverConflict as conflict:
                 # Show the form again as it is now: the new responsible, and the user decides.
@@ -117,6 +119,13 @@ def handover_view(request: HttpRequest, client_pk: int) -> HttpResponse:
                         "date": formats.date_format(handover.effective, "SHORT_DATE_FORMAT"),
                     },
                 )
+                if data["override_reason"]:
+                    messages.warning(
+                        request,
+                        _("A rule was overridden: an incident is opened for the override."),
+                    )
+                for warning in getattr(handover, "rule_warnings", []):
+                    messages.warning(request, warning)
                 return redirect(f"{reverse('clients:detail', args=[client.pk])}#ownership")
     else:
         cause = request.GET.get("cause")
@@ -138,6 +147,7 @@ def handover_view(request: HttpRequest, client_pk: int) -> HttpResponse:
         "sections": briefing_sections(briefing_for(client, today)),
         "today": today,
         "nav": "keyaccounts",
+        "may_override": may_override(request.user, "assignment"),
     }
     return render(
         request,

@@ -359,6 +359,8 @@ def handover_record(
             reason=reason or str(Cause(cause).label),
         )
         checked.record(user=user, subject_id=assignment.pk)
+        # The recommendations the handover breaks, for the page to show.
+        handover.rule_warnings = checked.warning_messages()  # type: ignore[attr-defined]
         Client.objects.filter(pk=locked.pk).update(
             responsible=to_manager, updated_at=timezone.now()
         )

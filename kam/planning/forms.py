@@ -230,6 +230,16 @@ class ApproveForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
+    override_reason = forms.CharField(
+        label=_("Reason to override a rule (only if a rule refuses the approval)"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_(
+            "The approval then goes through and an incident is opened for the override: "
+            "no silent bypass."
+        ),
+    )
 
 
 class ReturnForm(forms.Form):

@@ -61,6 +61,8 @@ from kam.planning.forms import (
 )
 from kam.planning.models import DevelopmentPlan, PlanAction, PlanTarget
 from kam.planning.proposals import basis_text
+from kam.rules.guards import GuardRefused
+from kam.rules.web import rule_refusal_messages
 from kam.web import access
 from kam.web.exports import xlsx_response
 
@@ -195,6 +197,8 @@ class May:
     close: bool
     closes_later: bool
     employee_pk: int | None
+    #: The user may override a rule that refuses the approval (with a reason).
+    override: bool = False
 
     def record(self, action: PlanAction) -> bool:
         """Whether the user records this action's status and outcome (owner or doer)."""
@@ -204,6 +208,8 @@ class May:
 
 
 def _may(request: HttpRequest, plan: DevelopmentPlan) -> May:
+    from kam.rules.guards import may_override
+
     user = request.user
     closed = plan.state == PlanState.CLOSED
     writer = access.can_write_plan(user, plan)
@@ -221,6 +227,9 @@ def _may(request: HttpRequest, plan: DevelopmentPlan) -> May:
         close=closer and ended,
         closes_later=closer and not ended,
         employee_pk=employee.pk if employee is not None else None,
+        override=approver
+        and plan.state == PlanState.SUBMITTED
+        and may_override(user, "development_plan"),
     )
 
 
@@ -730,13 +739,25 @@ def plan_submit_view(request: HttpRequest, pk: int) -> HttpResponse:
 def plan_approve_view(request: HttpRequest, pk: int) -> HttpResponse:
     plan = _plan(request, pk)
     form = ApproveForm(request.POST, prefix="approve")
-    comment = form.cleaned_data["comment"] if form.is_valid() else ""
+    valid = form.is_valid()
+    comment = form.cleaned_data["comment"] if valid else ""
+    reason = form.cleaned_data["override_reason"] if valid else ""
     try:
-        services.plan_approve(plan=plan, user=request.user, comment=comment)
+        approved = services.plan_approve(
+            plan=plan, user=request.user, comment=comment, override_reason=reason
+        )
+    except GuardRefused as refusal:
+        rule_refusal_messages(request, refusal)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
         messages.success(request, _("The plan is approved."))
+        if reason:
+            messages.warning(
+                request, _("A rule was overridden: an incident is opened for the override.")
+            )
+        for warning in getattr(approved, "rule_warnings", []):
+            messages.warning(request, warning)
     return redirect(_detail_url(plan))
 
 

@@ -694,6 +694,7 @@ def plan_approve(
     _event(plan, EventKind.APPROVED, before, user, comment.strip())
     _audit(user, "plan_approved", plan, "approved")
     checked.record(user=user)
+    plan.rule_warnings = checked.warning_messages()  # type: ignore[attr-defined]
     return plan
 
 

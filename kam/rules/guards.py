@@ -121,3 +121,12 @@ def guard(
     if reason and overridable:
         return GuardResult(overridden=mandatory, warnings=warnings, reason=reason)
     raise GuardRefused(mandatory, overridable, reason_given=bool(reason))
+
+
+def may_override(user: AnyUser, subject: str) -> bool:
+    """Whether ``user`` holds a role that may override one of the enabled mandatory rules of
+    ``subject`` (the pages then offer the reason field)."""
+    return any(
+        version.is_mandatory and access.can_override_rule(user, version)
+        for version in enabled_versions(subject=subject)
+    )
