@@ -29,7 +29,8 @@ class SaleForm(forms.Form):
         required=False,
         max_length=64,
         help_text=_(
-            "The 1C number, if there is one (a later 1C import then updates it); empty: kam numbers it."
+            "The 1C number, if there is one (a later 1C import then updates it); "
+            "empty: kam numbers it."
         ),
     )
     override_reason = forms.CharField(
