@@ -120,7 +120,8 @@ def test_with_a_valid_decision_the_deferred_sale_goes_through(company: Company) 
 
 
 def test_errors_stand_next_to_their_line(company: Company) -> None:
-    data = form(**{"line-2-product_group": "Картон", "line-2-amount": "abc"})
+    data = form()
+    data.update({"line-2-product_group": "Картон", "line-2-amount": "abc"})
     response = browser(company, "charlie").post(url(company), data)
     assert response.status_code == 400
     html = response.content.decode()
