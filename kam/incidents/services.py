@@ -55,11 +55,13 @@ class Handlers:
     """Resolves the handler of incidents by role, reading each department head once."""
 
     def __init__(self) -> None:
-        self._heads: dict[int, int | None] = dict(
-            Employee.objects.filter(department__isnull=False).values_list(
-                "pk", "department__head_id"
+        # The violator's department head; where the department has none, their own manager.
+        self._heads: dict[int, int | None] = {
+            pk: head or manager
+            for pk, head, manager in Employee.objects.values_list(
+                "pk", "department__head_id", "manager_id"
             )
-        )
+        }
         self._departments: dict[int, int | None] = dict(
             Employee.objects.values_list("pk", "department_id")
         )
@@ -514,3 +516,94 @@ def incidents_escalate(*, today: dt.date | None = None, user: AnyUser | None = N
             data={"incidents": [i.pk for i in overdue][:1000]},
         )
     return len(overdue)
+
+
+# --- The catalogue of sanctions ----------------------------------------------------------------
+
+
+def sanction_kind_in_use(kind: SanctionKind) -> bool:
+    """Whether a decision applied it or a rule names it as its default sanction."""
+    return (
+        Sanction.objects.filter(kind=kind).exists()
+        or RuleVersion.objects.filter(default_sanction=kind).exists()
+    )
+
+
+@transaction.atomic
+def sanction_kind_save(
+    *,
+    kind: SanctionKind | None,
+    user: AnyUser | None,
+    code: str | None = None,
+    name_ru: str | None = None,
+    name_en: str | None = None,
+    measure: str | None = None,
+    is_sanction: bool | None = None,
+    position: int | None = None,
+    is_active: bool | None = None,
+) -> SanctionKind:
+    """Add a kind of sanction (``kind`` None) or change one: names, what it carries, whether it
+    is a real sanction, its position, whether it is in use. The code never changes; what a kind
+    carries does not change once a decision applied it (its sanctions would lose their
+    meaning). Taking a kind out of use keeps every sanction that applied it."""
+    if user is not None and not access.can_manage_sanctions(user):
+        raise PermissionDenied(_("The catalogue of sanctions is changed by the sales director."))
+    creating = kind is None
+    if kind is None:
+        kind = SanctionKind(code=(code or "").strip())
+    else:
+        kind = SanctionKind.objects.select_for_update().get(pk=kind.pk)
+    before = {
+        f: getattr(kind, f)
+        for f in ("name_ru", "name_en", "measure", "is_sanction", "position", "is_active")
+    }
+    if (
+        not creating
+        and measure is not None
+        and measure != kind.measure
+        and Sanction.objects.filter(kind=kind).exists()
+    ):
+        raise ValidationError(
+            {"measure": _("Decisions applied this sanction: what it carries no longer changes.")}
+        )
+    for name, value in (
+        ("name_ru", name_ru.strip() if name_ru is not None else None),
+        ("name_en", name_en.strip() if name_en is not None else None),
+        ("measure", measure),
+        ("is_sanction", is_sanction),
+        ("position", position),
+        ("is_active", is_active),
+    ):
+        if value is not None:
+            setattr(kind, name, value)
+    kind.full_clean()
+    kind.save()
+    after = {f: getattr(kind, f) for f in before}
+    changed = {f: [before[f], after[f]] for f in before if before[f] != after[f]}
+    audit_record(
+        actor=user,
+        action="incident.sanction_kind_added" if creating else "incident.sanction_kind_changed",
+        obj=kind,
+        summary=kind.code,
+        data=after if creating else changed,
+    )
+    return kind
+
+
+@transaction.atomic
+def sanction_kind_delete(*, kind: SanctionKind, user: AnyUser | None) -> None:
+    """Remove a kind nobody used (a typo); a used kind is only taken out of use."""
+    if user is not None and not access.can_manage_sanctions(user):
+        raise PermissionDenied(_("The catalogue of sanctions is changed by the sales director."))
+    if sanction_kind_in_use(kind):
+        raise ValidationError(
+            _("This sanction was applied or is a rule's default: take it out of use instead.")
+        )
+    code = kind.code
+    kind.delete()
+    audit_record(
+        actor=user,
+        action="incident.sanction_kind_deleted",
+        summary=code,
+        data={"code": code},
+    )
