@@ -450,3 +450,197 @@ def demo_plans() -> dict[str, Any]:
             # What has been done so far this month: the first action.
             done(plan, user, lambda position: position == 0, today)
     return summary()
+
+
+# What the demo's people write in the incidents' stories.
+EXPLANATIONS = [
+    gettext_noop(
+        "The client's buyer asked for the usual terms; I did not check that the committee's "
+        "decision had expired."
+    ),
+    gettext_noop("The order was urgent and the committee meets on Mondays; I shipped first."),
+    gettext_noop("I thought the new limit applied already; the application was still in review."),
+]
+CONCLUSIONS = [
+    gettext_noop(
+        "The rule was broken knowingly: the seller must apply to the committee before shipping."
+    ),
+    gettext_noop("A first breach, explained: a warning, and the team is reminded of the rule."),
+    gettext_noop(
+        "Repeated breach by the same seller: a fine, and the client's terms are reviewed."
+    ),
+]
+CORRECTIVE = [
+    gettext_noop("Apply to the credit committee for the client's deferred terms"),
+    gettext_noop("Remind the sales team of the credit rules at Monday's meeting"),
+    gettext_noop("Check the client's open orders against its credit decision"),
+]
+OUTCOMES_DONE = [
+    gettext_noop("Application filed; the committee approved 30 days."),
+    gettext_noop("Done at the team meeting; the rule is in the onboarding notes."),
+]
+FALSE_ALARM = gettext_noop(
+    "The committee's decision was signed on paper in time; it reached the 1C import a week late."
+)
+OVERRIDE_REASON = gettext_noop(
+    "The contract is signed and the client's payment record is clean; the committee meets on "
+    "Monday and the application is filed."
+)
+
+
+def demo_rulebook(end: dt.date) -> dict[str, Any]:
+    """The rulebook's story, once, through the services (with their history and audit rows):
+    three weeks ago the analyst ran the first audit of the month before; the handlers have
+    dealt with most of its incidents since (explanations, sanctions, corrective actions, a
+    false alarm), a few were not decided in time and went to the director. Today's audit
+    (as the nightly job would) judges everything since the start of last month, and the
+    director has overridden the credit rule once, with a reason, for a sale registered in kam."""
+    from django.db.models import F
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from kam.clients.models import Client
+    from kam.incidents.choices import IncidentState
+    from kam.incidents.models import Incident, IncidentEvent, SanctionKind
+    from kam.incidents.services import (
+        ActionInput,
+        corrective_action_done,
+        incident_close,
+        incident_decide,
+        incident_dismiss,
+        incident_explain,
+        incident_investigate,
+        incidents_escalate,
+    )
+    from kam.ledger.months import add_months
+    from kam.ledger.services import SaleLineInput, sale_register
+    from kam.rules.audit import audit_run
+    from kam.rules.guards import GuardRefused
+    from kam.rules.models import AuditRun
+    from kam.web import access
+
+    User = get_user_model()
+
+    def summary() -> dict[str, Any]:
+        counts = {s: Incident.objects.filter(state=s).count() for s in IncidentState.values}
+        return {
+            "incidents": Incident.objects.count(),
+            **counts,
+            "escalated": Incident.objects.filter(escalated_at__isnull=False).count(),
+            "audits": AuditRun.objects.count(),
+        }
+
+    if Incident.objects.exists() or AuditRun.objects.exists():
+        return summary()
+    today = timezone.localdate()
+    analyst = User.objects.filter(username=ROLE_LOGINS[Role.ANALYST]).first()
+    director = User.objects.filter(username=ROLE_LOGINS[Role.DIRECTOR]).first()
+    weeks_ago = today - dt.timedelta(days=21)
+    first = audit_run(
+        as_of=weeks_ago,
+        since=add_months(weeks_ago.replace(day=1), -1),
+        rule_code="deferred_payment_requires_credit_approval",
+        user=analyst,
+    )
+    # That audit ran three weeks ago: its incidents, their deadlines and history date from then.
+    shift = dt.timedelta(days=21)
+    AuditRun.objects.filter(pk=first.run.pk).update(
+        started_at=F("started_at") - shift, finished_at=F("finished_at") - shift
+    )
+    earlier = Incident.objects.filter(audit_run=first.run)
+    earlier.update(opened_at=F("opened_at") - shift, deadline=F("deadline") - shift)
+    IncidentEvent.objects.filter(incident__in=earlier).update(at=F("at") - shift)
+
+    def user_of(employee: Any) -> Any:
+        return employee.user if employee is not None else None
+
+    warning = SanctionKind.objects.get(code="warning")
+    fine = SanctionKind.objects.get(code="fine")
+    incidents = list(earlier.select_related("violator__user", "handler__user").order_by("pk"))
+    for n, incident in enumerate(incidents):
+        violator, handler = user_of(incident.violator), user_of(incident.handler)
+        if handler is None or violator is None or n % 7 == 6:
+            continue  # left undecided: it escalates below
+        if n % 11 == 5:
+            incident_dismiss(incident=incident, user=handler, reason=_(FALSE_ALARM))
+            continue
+        incident_explain(incident=incident, user=violator, explanation=_(EXPLANATIONS[n % 3]))
+        if n % 5 == 4:
+            continue  # explained, the handler has not decided yet
+        repeated = n % 4 == 3
+        incident_decide(
+            incident=incident,
+            user=handler,
+            conclusion=_(CONCLUSIONS[2 if repeated else n % 2]),
+            sanction=fine if repeated else warning,
+            amount="5000" if repeated else None,
+            actions=[
+                ActionInput(_(CORRECTIVE[0]), incident.violator, weeks_ago + dt.timedelta(days=7)),
+                ActionInput(
+                    _(CORRECTIVE[1 + n % 2]),
+                    incident.handler,
+                    weeks_ago + dt.timedelta(days=10),
+                ),
+            ],
+        )
+        if n % 3 == 2:
+            continue  # decided; its corrective actions are under way
+        for action, outcome in zip(
+            incident.corrective_actions.order_by("pk"), OUTCOMES_DONE, strict=False
+        ):
+            corrective_action_done(
+                action=action,
+                user=user_of(action.owner),
+                outcome=_(outcome),
+                done_on=min(today, weeks_ago + dt.timedelta(days=6)),
+            )
+        incident_close(incident=incident, user=handler)
+    escalated = incidents_escalate(today=today)
+    # One more taken up by the key-account head among today's findings, below.
+    current = audit_run(since=add_months(today.replace(day=1), -1), user=None)
+    head = User.objects.filter(username=ROLE_LOGINS[Role.KEY_ACCOUNT_HEAD]).first()
+    if head is not None:
+        for incident in Incident.objects.filter(
+            audit_run=current.run, state=IncidentState.OPEN
+        ).order_by("pk"):
+            if access.can_handle_incident(head, incident):
+                incident_investigate(
+                    incident=incident,
+                    user=head,
+                    comment=_("Explain by Friday, please, and attach the client's request."),
+                )
+                break
+    # The director lets a deferred sale through for a client without a valid decision.
+    overridden = 0
+    if director is not None:
+        undecided = (
+            Client.objects.filter(responsible__isnull=False, status="standard")
+            .exclude(credit_decisions__valid_until__gte=today)
+            .exclude(credit_decisions__valid_until__isnull=True)
+            .order_by("code")
+            .first()
+        )
+        if undecided is not None:
+            lines = [SaleLineInput(_("Paper"), "184500", cost="121300", quantity="45")]
+            try:
+                sale_register(
+                    client=undecided, date=today, payment_terms_days=30, lines=lines, user=director
+                )
+            except GuardRefused:
+                sale = sale_register(
+                    client=undecided,
+                    date=today,
+                    payment_terms_days=30,
+                    lines=lines,
+                    user=director,
+                    override_reason=_(OVERRIDE_REASON),
+                )
+                overridden = len(sale.incidents)
+    return {
+        **summary(),
+        "first_audit": first.figures["incidents_opened"],
+        "audit": current.figures["incidents_opened"],
+        "notices": current.figures["notices"],
+        "escalated_now": escalated,
+        "overridden": overridden,
+    }

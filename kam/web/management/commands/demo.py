@@ -20,6 +20,7 @@ from kam.web.demo import (
     demo_files,
     demo_import,
     demo_plans,
+    demo_rulebook,
     demo_users,
 )
 
@@ -101,6 +102,16 @@ class Command(BaseCommand):
                 )
                 % plans
             )
+            say(_("Auditing the rulebook and handling its incidents …"))
+            rulebook = demo_rulebook(end)
+            say(
+                _(
+                    "  %(incidents)s incidents (%(open)s open, %(investigating)s under "
+                    "investigation, %(decided)s decided, %(closed)s closed, %(dismissed)s "
+                    "dismissed, %(escalated)s escalated)"
+                )
+                % rulebook
+            )
         if options["json"]:
             self.stdout.write(
                 json.dumps(
@@ -110,6 +121,7 @@ class Command(BaseCommand):
                         "assessment": assessment,
                         "department": department,
                         "plans": plans,
+                        "rulebook": rulebook,
                         "logins": [login for login, *_r in logins],
                         "password": DEMO_PASSWORD,
                     },

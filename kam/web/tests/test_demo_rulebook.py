@@ -1,0 +1,59 @@
+"""The demo's rulebook story, on a small generated company: an audit three weeks ago whose
+incidents went through every state (explained, decided with sanctions, closed, dismissed,
+escalated when not decided in time), today's audit over everything since last month, and an
+override of the credit rule by the director — all through the services."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from kam.incidents.choices import IncidentKind, IncidentState
+from kam.incidents.models import Incident, Sanction
+from kam.rules.audit import audit_run
+from kam.web.demo import (
+    demo_assessment,
+    demo_department,
+    demo_files,
+    demo_import,
+    demo_plans,
+    demo_rulebook,
+    demo_users,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    demo_files(
+        out, clients=160, years=2, seed=2026, end=timezone.localdate() - dt.timedelta(days=1)
+    )
+    return out
+
+
+def test_the_demo_shows_incidents_in_every_state_and_an_override(files: Path) -> None:
+    end = timezone.localdate() - dt.timedelta(days=1)
+    assert all(report.ok for report in demo_import(files))
+    demo_users()
+    demo_assessment(end)
+    demo_department()
+    demo_plans()
+    story = demo_rulebook(end)
+    states = set(Incident.objects.values_list("state", flat=True))
+    assert states == set(IncidentState.values)
+    assert Incident.objects.filter(escalated_at__isnull=False).exists()
+    assert Sanction.objects.filter(kind__code="fine", amount__gt=0).exists()
+    override = Incident.objects.get(kind=IncidentKind.OVERRIDE)
+    assert override.overridden_by is not None and override.override_reason
+    assert story["overridden"] == 1
+    # Every `make demo` runs it again: the story is told once.
+    again = demo_rulebook(end)
+    assert again == {k: story[k] for k in again}
+    # The nightly audit finds nothing new after the demo's own.
+    assert audit_run(since=end.replace(day=1)).figures["incidents_opened"] == 0
+    assert Incident.objects.count() == story["incidents"]
