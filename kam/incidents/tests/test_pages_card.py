@@ -134,7 +134,9 @@ def test_the_whole_story_from_open_to_closed(company: Company, incident: Inciden
     confirm = bob.post(url("close", incident), {"close-comment": "All done."})
     assert confirm.status_code == 200 and 'id="confirm-button"' in confirm.content.decode()
     assert fresh(incident).state == IncidentState.DECIDED
-    closed = bob.post(url("close", incident), {"close-comment": "All done.", "close-confirmed": "1"})
+    closed = bob.post(
+        url("close", incident), {"close-comment": "All done.", "close-confirmed": "1"}
+    )
     assert closed.status_code == 302
     assert fresh(incident).state == IncidentState.CLOSED
 
@@ -247,9 +249,12 @@ def test_participants_comment(company: Company, incident: Incident) -> None:
         )
         assert response.status_code == 302
     assert fresh(incident).events.filter(kind=EventKind.COMMENT).count() == 2
-    assert browser_for(company, "frank").post(
-        url("comment", incident), {"comment-text": "x"}
-    ).status_code == 403
+    assert (
+        browser_for(company, "frank")
+        .post(url("comment", incident), {"comment-text": "x"})
+        .status_code
+        == 403
+    )
 
 
 def test_the_auditor_reads_the_card_without_forms(company: Company, incident: Incident) -> None:
@@ -279,9 +284,12 @@ def test_the_violator_cannot_handle_their_own_incident(
         ).status_code
         == 403
     )
-    assert browser_for(company, "bob").post(
-        url("explain", incident), {"explain-explanation": "x"}
-    ).status_code == 403
+    assert (
+        browser_for(company, "bob")
+        .post(url("explain", incident), {"explain-explanation": "x"})
+        .status_code
+        == 403
+    )
 
 
 def test_an_unrelated_manager_does_not_find_the_incident(

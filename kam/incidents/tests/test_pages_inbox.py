@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -37,7 +38,7 @@ def numbers(response) -> set[str]:  # type: ignore[no-untyped-def]
     return {i.number for i in response.context["page"].object_list}
 
 
-def tab(company: Company, login: str, name: str = "") -> object:
+def tab(company: Company, login: str, name: str = "") -> Any:
     query = f"?tab={name}" if name else ""
     response = browser_for(company, login).get(INBOX + query)
     assert response.status_code == 200
@@ -175,9 +176,7 @@ def test_it_sorts_by_the_columns(company: Company, three: dict[str, Incident]) -
     assert [r.violator.name for r in rows] == sorted(r.violator.name for r in rows)
 
 
-def test_the_htmx_request_gets_only_the_table(
-    company: Company, three: dict[str, Incident]
-) -> None:
+def test_the_htmx_request_gets_only_the_table(company: Company, three: dict[str, Incident]) -> None:
     response = browser_for(company, "alice").get(f"{INBOX}?tab=all", HTTP_HX_REQUEST="true")
     html = response.content.decode()
     assert "incidents-table" in html and "<html" not in html
@@ -202,9 +201,7 @@ def test_the_export_has_the_filtered_incidents(
     assert browser.get(reverse("incidents:export", args=["pdf"])).status_code == 404
 
 
-def test_the_export_follows_the_readers_scope(
-    company: Company, three: dict[str, Incident]
-) -> None:
+def test_the_export_follows_the_readers_scope(company: Company, three: dict[str, Incident]) -> None:
     response = browser_for(company, "charlie").get(
         reverse("incidents:export", args=["csv"]) + "?tab=all"
     )
