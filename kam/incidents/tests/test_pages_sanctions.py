@@ -128,3 +128,18 @@ def test_only_the_director_changes_the_catalogue(company: Company, login: str) -
     assert browser.post(delete).status_code == 403
     warning.refresh_from_db()
     assert warning.is_active and not SanctionKind.objects.filter(code="suspension").exists()
+
+
+def test_the_admin_only_reads_incidents_and_sanctions(company: Company) -> None:
+    from django.contrib.auth.models import User
+
+    heads_set(company)
+    incident = incident_open(company, "charlie", "C1", "D-ADMIN")
+    staff = User.objects.create_superuser("root", password="not-used-1234")
+    browser = browser_for(company, "alice")
+    browser.force_login(staff)
+    assert browser.get(reverse("admin:incidents_incident_changelist")).status_code == 200
+    page = browser.get(reverse("admin:incidents_incident_change", args=[incident.pk]))
+    assert page.status_code == 200 and "D-ADMIN" in page.content.decode()
+    assert browser.get(reverse("admin:incidents_sanctionkind_changelist")).status_code == 200
+    assert browser.get(reverse("admin:incidents_sanctionkind_add")).status_code == 403
