@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from kam.incidents.choices import IncidentState
 from kam.incidents.models import Incident, SanctionKind
@@ -30,7 +30,7 @@ def incident(company: Company) -> Incident:
     return incident_open(company, "charlie", "C1", "D-2041")
 
 
-def state_of(page: Page) -> object:
+def state_of(page: Page) -> Locator:
     return page.locator("#incident-number .incident-state")
 
 
