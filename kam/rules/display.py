@@ -4,6 +4,7 @@ condition uses, and a dry run's samples with links to their subjects."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -90,7 +91,14 @@ def dry_run_samples(result: dict[str, Any], subject: SubjectType | None) -> list
                 str(sample.get("subject_key") or ""),
                 sample.get("client_id"),
             )
-        samples.append({**sample, "link": link})
+        day = sample.get("subject_date")
+        samples.append(
+            {
+                **sample,
+                "link": link,
+                "subject_date": dt.date.fromisoformat(day) if isinstance(day, str) else day,
+            }
+        )
     return samples
 
 
@@ -106,3 +114,62 @@ def dry_run_months(result: dict[str, Any]) -> list[dict[str, Any]]:
         }
         for month in result.get("months") or []
     ]
+
+
+#: The fields a version's change is read in, in the editor's order.
+CHANGE_FIELDS = (
+    "title_ru",
+    "title_en",
+    "description_ru",
+    "description_en",
+    "message_ru",
+    "message_en",
+    "subprocess",
+    "kind",
+    "severity",
+    "parameters",
+    "condition",
+    "violator",
+    "period",
+    "handler_role",
+    "response_days",
+    "default_sanction",
+    "override_roles",
+)
+
+
+def _shown(version: RuleVersion, text: VersionText, name: str) -> str:
+    if name in ("subprocess", "kind", "severity", "handler_role"):
+        return str(getattr(version, f"get_{name}_display")())
+    if name == "parameters":
+        return "; ".join(f"{k} = {v}" for k, v in text.parameters) or "—"
+    if name in ("violator", "period"):
+        return str(getattr(text, name))
+    if name == "override_roles":
+        return ", ".join(text.override_roles) or "—"
+    if name == "default_sanction":
+        return version.default_sanction.name if version.default_sanction else "—"
+    return str(getattr(version, name) or "—")
+
+
+def version_changes(
+    old: RuleVersion | None, new: RuleVersion, subject_code: str
+) -> list[dict[str, Any]]:
+    """What ``new`` changes against ``old``: each differing field's label and both values."""
+    if old is None:
+        return []
+    old_text, new_text = version_text(old, subject_code), version_text(new, subject_code)
+    changes = []
+    for name in CHANGE_FIELDS:
+        attribute = "default_sanction_id" if name == "default_sanction" else name
+        if getattr(old, attribute) == getattr(new, attribute):
+            continue
+        changes.append(
+            {
+                "name": name,
+                "label": RuleVersion._meta.get_field(name).verbose_name,
+                "old": _shown(old, old_text, name),
+                "new": _shown(new, new_text, name),
+            }
+        )
+    return changes

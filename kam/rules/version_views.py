@@ -23,6 +23,7 @@ from kam.rules.display import (
     dry_run_months,
     dry_run_samples,
     subject_or_none,
+    version_changes,
     version_text,
 )
 from kam.rules.forms import DisableForm, DryRunForm
@@ -83,6 +84,7 @@ def dry_run_view(request: HttpRequest, code: str, number: int) -> HttpResponse:
             save=version.state == VersionState.DRAFT,
         )
         fresh = True
+        form = DryRunForm(initial={"since": result["since"], "as_of": result["as_of"]})
     elif request.method != "POST":
         # The dates of the saved figures, else the default period, so the form says what runs.
         today = timezone.localdate()
@@ -103,9 +105,10 @@ def dry_run_view(request: HttpRequest, code: str, number: int) -> HttpResponse:
         "nav": "rules",
         **_result_context(version, result),
     }
-    status = 400 if request.method == "POST" and not form.is_valid() else 200
-    if getattr(request, "htmx", False) and request.method == "POST" and status == 200:
-        return render(request, "rules/_dry_run_result.html", context)
+    status = 400 if request.method == "POST" and not fresh else 200
+    if getattr(request, "htmx", False) and request.method == "POST":
+        # 200 with the errors too, so that HTMX swaps them in.
+        return render(request, "rules/_dry_run_box.html", context)
     return render(request, "rules/dry_run.html", context, status=status)
 
 
@@ -137,6 +140,7 @@ def version_enable_view(request: HttpRequest, code: str, number: int) -> HttpRes
         "text": version_text(version, rule.subject_type),
         "enabled": enabled,
         "enabled_text": version_text(enabled, rule.subject_type) if enabled else None,
+        "changes": version_changes(enabled, version, rule.subject_type),
         "error": error,
         "nav": "rules",
         **_result_context(version, version.dry_run or {}),

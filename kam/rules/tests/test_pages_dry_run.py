@@ -142,6 +142,9 @@ def test_enabling_a_version_retires_the_previous_one(
     url = reverse("rules:version_enable", args=[DEFERRED_RULE, draft.number])
     confirm = browser.get(url).content.decode()
     assert 'id="no-dry-run"' in confirm  # it offers the dry run first
+    # It shows what changes: the condition and the parameters, nothing else.
+    changed = re.findall(r'<tr data-field="([a-z_]+)"', confirm)
+    assert changed == ["parameters", "condition"]
     assert "Yes, enable version 2" in confirm
     assert rule().enabled_version_id == previous.pk  # a GET changes nothing
     browser.post(reverse("rules:dry_run", args=[DEFERRED_RULE, draft.number]), {})

@@ -55,7 +55,6 @@
 
   var charts = {};
   window.kamRules = window.kamRules || {};
-  window.kamRules.dryRunLabels = { version: "", enabled: "" };
   /* Per month: this version's violations (bars) beside the enabled version's (when compared). */
   window.kamRules.dryRunChart = function () {
     var canvas = document.getElementById("dry-run-chart");
@@ -63,7 +62,7 @@
     if (!canvas || !source || !window.Chart) { return null; }
     if (charts.dryRun) { charts.dryRun.destroy(); }
     var rows = JSON.parse(source.textContent);
-    var labels = window.kamRules.dryRunLabels;
+    var labels = { version: canvas.dataset.labelVersion, enabled: canvas.dataset.labelEnabled };
     var datasets = [{
       label: labels.version, data: rows.map(function (r) { return r.violations; }),
       backgroundColor: "#2f6f9f", borderRadius: 2
