@@ -167,7 +167,7 @@ def version_changes(
         changes.append(
             {
                 "name": name,
-                "label": RuleVersion._meta.get_field(name).verbose_name,
+                "label": getattr(RuleVersion._meta.get_field(name), "verbose_name", name),
                 "old": _shown(old, old_text, name),
                 "new": _shown(new, new_text, name),
             }
