@@ -9,6 +9,7 @@ kam.rules.services and kam.rules.audit.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
@@ -189,6 +190,17 @@ def _incident_counts(rule: Rule) -> list[dict[str, Any]]:
     ]
 
 
+def _with_links(notices: list[RuleNotice], subject_code: str) -> list[RuleNotice]:
+    """Each notice with the link to its subject's page (a few, on one rule's page)."""
+    subject = subject_or_none(subject_code)
+    for notice in notices:
+        link = subject.link if subject is not None else None
+        notice.link = (  # type: ignore[attr-defined]
+            link(notice.subject_id, notice.subject_key, notice.client_id) if link else ""
+        )
+    return notices
+
+
 @login_required
 def rule_detail_view(request: HttpRequest, code: str, number: int | None = None) -> HttpResponse:
     """A rule: the enabled version's full text (or the version asked for), the history of its
@@ -208,6 +220,13 @@ def rule_detail_view(request: HttpRequest, code: str, number: int | None = None)
             raise Http404
     else:
         shown = next((v for v in versions if v.pk == rule.enabled_version_id), versions[0])
+    for version in versions:
+        # The saved dry run's period, as dates the page formats in the reader's language.
+        figures = version.dry_run or {}
+        version.dry_run_period = [  # type: ignore[attr-defined]
+            dt.date.fromisoformat(figures[k]) if figures.get(k) else None
+            for k in ("since", "as_of")
+        ]
     counts = _incident_counts(rule)
     notices = RuleNotice.objects.filter(rule=rule)
     context = {
@@ -222,10 +241,13 @@ def rule_detail_view(request: HttpRequest, code: str, number: int | None = None)
         "incidents_total": sum(c["n"] for c in counts),
         "incidents_active": sum(c["n"] for c in counts if c["active"]),
         "inbox_url": f"{reverse('incidents:inbox')}?tab=all&rule={rule.code}",
-        "notices": list(
-            notices.select_related("employee", "rule_version").order_by("-found_at", "-id")[
-                :NOTICES_SHOWN
-            ]
+        "notices": _with_links(
+            list(
+                notices.select_related("employee", "rule_version").order_by("-found_at", "-id")[
+                    :NOTICES_SHOWN
+                ]
+            ),
+            rule.subject_type,
         ),
         "notices_total": notices.count(),
         "notices_active": notices.filter(cleared_at__isnull=True).count(),
