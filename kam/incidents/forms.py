@@ -10,6 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from kam.incidents.choices import Measure
 from kam.incidents.models import SanctionKind
@@ -104,9 +105,14 @@ class ActionForm(forms.Form):
     description = forms.CharField(
         label=_("What is to be done"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
-    owner = forms.ModelChoiceField(label=_("Owner"), queryset=active_employees(), required=False)
+    owner = forms.ModelChoiceField(
+        label=pgettext_lazy("corrective action", "Owner"),
+        queryset=active_employees(),
+        required=False,
+        empty_label=_("Who does it"),
+    )
     due = forms.DateField(
-        label=_("Due"),
+        label=pgettext_lazy("corrective action", "Due"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
@@ -119,7 +125,7 @@ class ActionForm(forms.Form):
                 if not data.get(name) and name not in self.errors:
                     self.add_error(name, _("Needed for a corrective action."))
         due = data.get("due")
-        if due and due < timezone.localdate() - dt.timedelta(days=1):
+        if due and due < timezone.localdate():
             self.add_error("due", _("The due date is in the past."))
         return data
 

@@ -333,3 +333,12 @@ def test_an_override_shows_who_and_why(company: Company) -> None:
     html = page(company, "alice", incident)
     assert "Rule overridden" in html and "The client pays by the end of the week." in html
     assert "alice" in html
+
+
+def test_a_corrective_action_is_not_due_in_the_past(company: Company, incident: Incident) -> None:
+    bob = browser_for(company, "bob")
+    bob.post(url("investigate", incident), {})
+    yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+    response = bob.post(url("decide", incident), decision(company, **{"actions-1-due": yesterday}))
+    assert response.status_code == 400
+    assert "The due date is in the past." in response.content.decode()
