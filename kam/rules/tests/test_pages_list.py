@@ -221,3 +221,17 @@ def test_the_list_does_not_grow_its_queries_with_the_rules(company: Company) -> 
     many = queries()
     assert many == few
     assert many <= 12
+
+
+def test_an_htmx_filter_updates_the_table_the_chips_and_the_export_links(
+    company: Company,
+) -> None:
+    response = logged_in(company, "grace").get(
+        reverse("rules:list"), {"kind": "recommendation"}, HTTP_HX_REQUEST="true"
+    )
+    html = response.content.decode()
+    assert "<html" not in html
+    assert set(codes_in(html)) == seeded(kind=RuleKind.RECOMMENDATION)
+    assert 'id="subprocess-chips" hx-swap-oob="true"' in html
+    assert 'id="rule-exports" hx-swap-oob="true"' in html
+    assert "/rules/export.csv?kind=recommendation" in html
