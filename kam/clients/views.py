@@ -27,7 +27,6 @@ from kam.clients.services import (
     contact_delete,
 )
 from kam.incidents.panels import client_incidents_panel
-from kam.incidents.panels import client_incidents_panel
 from kam.keyaccounts.selectors import client_ownership
 from kam.web import access
 from kam.web.exports import csv_response, xlsx_response
@@ -131,7 +130,6 @@ def client_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "contact_form": ContactForm(prefix="contact") if can_edit else None,
         "ownership": client_ownership(client),
         "plans": client_plans_panel(client=client, user=request.user, as_of=timezone.localdate()),
-        "incidents_panel": client_incidents_panel(client=client, user=request.user),
         "incidents_panel": client_incidents_panel(client=client, user=request.user),
         "can_hand_over": access.can_hand_over(request.user, client),
         "can_register_sale": access.can_register_sale(request.user, client),
