@@ -340,13 +340,13 @@ class DryRunForm(forms.Form):
     since = forms.DateField(
         label=gettext_lazy("Subjects dated from"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy("Empty: 24 months back from the as-of date."),
     )
     as_of = forms.DateField(
         label=gettext_lazy("As of"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy("Empty: today."),
     )
 
@@ -372,13 +372,13 @@ class DisableForm(forms.Form):
 class AuditRunForm(forms.Form):
     as_of = forms.DateField(
         label=gettext_lazy("As of"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy("Every subject up to this date is judged, on its own date."),
     )
     since = forms.DateField(
         label=gettext_lazy("Subjects dated from"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=gettext_lazy(
             "Empty: the whole history. A start date limits dated subjects (documents, plans, "
             "actions) and makes the run quicker."
