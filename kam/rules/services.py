@@ -320,6 +320,7 @@ def dry_run(
         facts = row_facts(kind, row)
         samples.append(
             {
+                "subject_id": row["subject_id"],
                 "subject_key": row["subject_key"],
                 "subject_date": row["subject_date"].isoformat() if row["subject_date"] else None,
                 "client_id": row["client_id"],
