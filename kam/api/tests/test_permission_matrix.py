@@ -19,12 +19,18 @@ from kam.api.services import api_token_create
 from kam.api.tests.conftest import PEOPLE, Company
 from kam.assessment.services import cycle_run
 from kam.clients.models import Client
+from kam.incidents.choices import IncidentState
+from kam.incidents.models import CorrectiveAction, Incident, SanctionKind
 from kam.keyaccounts.models import Handover
 from kam.keyaccounts.services import handover_record
+from kam.organization.models import Department
 from kam.planning.choices import PlanState
 from kam.planning.models import DevelopmentPlan
 from kam.planning.periods import Period, period_of
 from kam.planning.services import action_add, current_period, plan_create, target_add
+from kam.rules.audit import audit_run
+from kam.rules.models import Rule, RuleVersion
+from kam.rules.services import VersionInput, version_save
 
 pytestmark = pytest.mark.django_db
 
@@ -56,6 +62,17 @@ VIEW_PLAN = [*VIEW_DEPARTMENT, "charlie"]
 PLAN_OWNER = dict.fromkeys(VIEW_DEPARTMENT, 403)
 # Who makes plans: the responsible manager, the head and the director; dave keeps no key account.
 MAKE_PLANS = ["alice", "charlie", "dave", "helen"]
+# The rulebook: everyone with a role reads it; the director and the analyst write it and run
+# the audit.
+RULE_EDITORS = ["alice", "grace"]
+# The matrix incident: C1's S2 shipped on credit without a decision; charlie the violator, helen
+# (his department's head) the handler. The director, the auditor and the analyst read every
+# incident; dave, erin and judy do not find it.
+INCIDENT_READERS = ["alice", "frank", "grace", "charlie", "helen"]
+NOT_IN_THE_STORY = {"dave": 404, "erin": 404, "judy": 404, "ivan": 403}
+# Who may investigate, decide, close and dismiss: the handler and the director.
+HANDLE = {"frank": 403, "grace": 403, "charlie": 403, **NOT_IN_THE_STORY}
+SCORECARD_READERS = ["alice", "frank", "grace", "helen"]
 
 
 # (method, path) → expected status per caller
@@ -145,6 +162,55 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("post", "/api/plans/{plan_id}/close"): only(
         [*DECIDERS, "charlie"], 200, no=404, anonymous=403, ivan=403, frank=403, grace=403
     ),
+    ("get", "/api/rules"): answers(200, ivan=403),
+    # Each editor writes a rule of a new code.
+    ("post", "/api/rules"): only(RULE_EDITORS, 201, anonymous=403),
+    ("get", "/api/rules/subjects"): answers(200, ivan=403),
+    ("post", "/api/rules/check"): only(RULE_EDITORS, 200, anonymous=403),
+    ("get", "/api/rules/{code}"): answers(200, ivan=403),
+    ("post", "/api/rules/{code}/versions"): only(RULE_EDITORS, 201, anonymous=403),
+    # {number} is a draft version 2; each editor finds version 1 enabled and version 2 a draft.
+    ("put", "/api/rules/{code}/versions/{number}"): only(RULE_EDITORS, 200, anonymous=403),
+    ("post", "/api/rules/{code}/versions/{number}/enable"): only(RULE_EDITORS, 200, anonymous=403),
+    ("post", "/api/rules/{code}/versions/{number}/dry-run"): only(RULE_EDITORS, 200, anonymous=403),
+    ("post", "/api/rules/{code}/disable"): only(RULE_EDITORS, 200, anonymous=403),
+    ("get", "/api/rules/audits"): answers(200, ivan=403),
+    ("post", "/api/rules/audits"): only(RULE_EDITORS, 201, anonymous=403),
+    ("get", "/api/rules/audits/{run_id}"): answers(200, ivan=403),
+    ("get", "/api/incidents"): answers(200, ivan=403),
+    ("get", "/api/incidents/scorecard"): only(SCORECARD_READERS, 200),
+    ("get", "/api/incidents/sanctions"): answers(200, ivan=403),
+    ("post", "/api/incidents/sanctions"): only(["alice"], 201, anonymous=403),
+    ("patch", "/api/incidents/sanctions/{code}"): only(["alice"], 200, anonymous=403),
+    ("delete", "/api/incidents/sanctions/{code}"): only(["alice"], 204, anonymous=403),
+    ("get", "/api/incidents/{incident_id}"): only(INCIDENT_READERS, 200, no=404, ivan=403),
+    # Each caller finds the incident in the state the step needs.
+    ("post", "/api/incidents/{incident_id}/explain"): only(
+        ["charlie"], 200, anonymous=403, **NOT_IN_THE_STORY
+    ),
+    ("post", "/api/incidents/{incident_id}/investigate"): only(
+        ["alice", "helen"], 200, anonymous=403, **HANDLE
+    ),
+    ("post", "/api/incidents/{incident_id}/comments"): only(
+        ["alice", "helen", "charlie"], 201, anonymous=403, **NOT_IN_THE_STORY
+    ),
+    ("post", "/api/incidents/{incident_id}/decide"): only(
+        ["alice", "helen"], 200, anonymous=403, **HANDLE
+    ),
+    # The action's owner (charlie) or the handler.
+    ("post", "/api/incidents/{incident_id}/actions/{action_id}/done"): only(
+        ["alice", "helen", "charlie"], 200, anonymous=403, **NOT_IN_THE_STORY
+    ),
+    ("post", "/api/incidents/{incident_id}/close"): only(
+        ["alice", "helen"], 200, anonymous=403, **HANDLE
+    ),
+    ("post", "/api/incidents/{incident_id}/dismiss"): only(
+        ["alice", "helen"], 200, anonymous=403, **HANDLE
+    ),
+    # A sale to C1 paid on shipment: its responsible manager, the head and the director.
+    ("post", "/api/sales"): only(
+        ["alice", "charlie", "helen"], 201, anonymous=403, **NOT_THEIRS, ivan=403
+    ),
 }
 
 
@@ -161,6 +227,12 @@ def request_data(method: str, path: str, company: Company) -> dict[str, Any]:
         return {"data": key_account_bodies(company)[path], "content_type": "application/json"}
     if path.startswith("/api/plans") and method != "get":
         return {"data": plan_body(method, path, company), "content_type": "application/json"}
+    if method in ("post", "put", "patch") and path.startswith(("/api/rules", "/api/incidents")):
+        body = rule_body(path) if path.startswith("/api/rules") else incident_body(path, company)
+        return {"data": body, "content_type": "application/json"}
+    if path == "/api/sales":
+        body = {"client_code": "C1", "lines": [{"product_group": "Бумага", "amount": 100}]}
+        return {"data": body, "content_type": "application/json"}
     return {}
 
 
@@ -281,6 +353,131 @@ def plan_body(method: str, path: str, company: Company) -> dict[str, Any]:
     }.get((method, path), {})
 
 
+# --- The rulebook, incidents and sales ---------------------------------------------------------
+
+MATRIX_RULE = "deferred_payment_requires_credit_approval"
+
+
+def matrix_version() -> dict[str, Any]:
+    return {
+        "title_ru": "Отсрочка не длиннее 20 дней",
+        "title_en": "Deferred payment of 20 days at most",
+        "subprocess": "deal",
+        "kind": "mandatory",
+        "condition": "payment_terms_days > 20",
+    }
+
+
+def matrix_rule_ids() -> dict[str, Any]:
+    """The matrix rule with a draft version 2 (written once)."""
+    rule = Rule.objects.get(code=MATRIX_RULE)
+    if not rule.versions.filter(number=2).exists():
+        data = VersionInput(**matrix_version())
+        version_save(rule=rule, data=data, user=None)
+    return {"code": MATRIX_RULE, "number": 2}
+
+
+def rule_body(path: str) -> dict[str, Any]:
+    """The body of a rulebook write; the matrix rule is put back as each step needs it:
+    version 1 enabled, version 2 a draft."""
+    if "{code}" in path:
+        rule = Rule.objects.get(code=MATRIX_RULE)
+        first, second = rule.versions.get(number=1), rule.versions.get(number=2)
+        Rule.objects.filter(pk=rule.pk).update(enabled_version=None)
+        RuleVersion.objects.filter(pk=second.pk).update(state="draft", enabled_at=None)
+        RuleVersion.objects.filter(pk=first.pk).update(state="enabled", retired_at=None)
+        Rule.objects.filter(pk=rule.pk).update(enabled_version=first)
+    if path == "/api/rules":
+        code = f"matrix_rule_{Rule.objects.count()}"
+        return {"code": code, "subject_type": "sales_document", **matrix_version()}
+    if path == "/api/rules/check":
+        return {"subject_type": "sales_document", "condition": "payment_terms_days > 20"}
+    if path.endswith("/disable"):
+        return {"reason": "matrix"}
+    if path.endswith(("/enable", "/dry-run")) or path == "/api/rules/audits":
+        return {}
+    return matrix_version()
+
+
+def matrix_incident(company: Company) -> Incident:
+    """C1's S2 without a credit decision: charlie's, handled by helen, with a corrective action
+    of charlie's; found by one audit run."""
+    incident = Incident.objects.filter(rule__code=MATRIX_RULE).first()
+    if incident is None:
+        Department.objects.filter(kind="key_accounts").update(head=company.employees["helen"])
+        audit_run()
+        incident = Incident.objects.get(rule__code=MATRIX_RULE)
+        CorrectiveAction.objects.create(
+            incident=incident,
+            description="Ask the committee first",
+            owner=company.employees["charlie"],
+            due=timezone.localdate(),
+        )
+    return incident
+
+
+def matrix_incident_ids(company: Company) -> dict[str, int]:
+    incident = matrix_incident(company)
+    return {"incident_id": incident.pk, "action_id": incident.corrective_actions.get().pk}
+
+
+#: The state each step needs (every caller finds the incident in it).
+INCIDENT_STEP_STATES = {
+    "explain": IncidentState.OPEN,
+    "investigate": IncidentState.OPEN,
+    "comments": IncidentState.OPEN,
+    "decide": IncidentState.INVESTIGATING,
+    "done": IncidentState.DECIDED,
+    "close": IncidentState.DECIDED,
+    "dismiss": IncidentState.OPEN,
+}
+
+
+def incident_body(path: str, company: Company) -> dict[str, Any]:
+    if path == "/api/incidents/sanctions":
+        return {"code": "demotion", "name_ru": "Понижение", "name_en": "Demotion"}
+    if path.startswith("/api/incidents/sanctions/"):
+        return {"position": 5}
+    step = path.rsplit("/", 1)[-1]
+    incident = matrix_incident(company)
+    Incident.objects.filter(pk=incident.pk).update(state=INCIDENT_STEP_STATES[step])
+    done_on = timezone.localdate() if step == "close" else None
+    incident.corrective_actions.update(done_on=done_on)
+    due = timezone.localdate().isoformat()
+    bodies: dict[str, dict[str, Any]] = {
+        "explain": {"explanation": "matrix"},
+        "investigate": {},
+        "comments": {"text": "matrix"},
+        "decide": {
+            "conclusion": "matrix",
+            "sanction_code": "note",
+            "actions": [{"description": "matrix", "owner_code": "E3", "due": due}],
+        },
+        "done": {"outcome": "matrix"},
+        "close": {},
+        "dismiss": {"reason": "matrix"},
+    }
+    return bodies[step]
+
+
+def path_ids(company: Company, method: str, path: str) -> dict[str, Any]:
+    """The path's ids of the rulebook, incidents and the catalogue of sanctions."""
+    if path.startswith("/api/rules/{code}"):
+        return matrix_rule_ids()
+    if path == "/api/incidents/sanctions/{code}":
+        # A kind nobody uses, so the director may delete it.
+        SanctionKind.objects.get_or_create(
+            code="matrix", defaults={"name_ru": "Матрица", "name_en": "Matrix"}
+        )
+        return {"code": "matrix"}
+    ids: dict[str, Any] = {}
+    if "{run_id}" in path:
+        ids["run_id"] = audit_run().run.pk
+    if "{incident_id}" in path:
+        ids.update(matrix_incident_ids(company))
+    return ids
+
+
 def handover_to_dave(company: Company) -> Handover:
     return handover_record(
         client=company.clients["C1"],
@@ -306,6 +503,7 @@ def test_each_role_gets_the_expected_answer(company: Company, method: str, path:
         handover_id=handover_to_dave(company).pk if "{handover_id}" in path else 0,
         manager_code="E3",
         **(matrix_plan_ids(company) if "{plan_id}" in path else {}),
+        **path_ids(company, method, path),
     )
     got = {}
     for caller in ["anonymous", *ROLES]:

@@ -25,10 +25,14 @@ from kam.api.tests.conftest import Company
 from kam.assessment.models import AssessmentCycle
 from kam.assessment.services import cycle_run
 from kam.clients.models import Client
+from kam.incidents.models import Incident
 from kam.keyaccounts.models import Handover, WorkloadLimit
 from kam.keyaccounts.services import handover_record
+from kam.organization.models import Department
 from kam.planning.models import DevelopmentPlan
 from kam.planning.services import current_period, plan_create
+from kam.rules.audit import audit_run
+from kam.rules.models import AuditRun
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +47,11 @@ ACCEPTED = ["2xx", "401", "403", "404"]
 # an employee code nobody has, a receiver the rules refuse, a date in the future (422) or an
 # account that changed hands since (409); a plan not in the state the step needs (409), a
 # value the plan's rules refuse: a target without its number, a due date far outside the
-# period, a period not over yet (422).
+# period, a period not over yet (422); a rule code or employee nobody has in the incidents'
+# filters (400), a month range the wrong way round (422); a rule, version or incident not in the
+# state the step needs, a code taken, a kind of sanction in use, a sale a mandatory rule refuses
+# (409); a condition naming an unknown fact, a date in the future, a violator the subject does
+# not have, a sale's line without an amount (422).
 REFUSED_BY_THE_DATA = [
     ("GET /api/clients", ["400"]),
     ("POST /api/imports", ["422"]),
@@ -64,6 +72,26 @@ REFUSED_BY_THE_DATA = [
     ("POST /api/plans/{plan_id}/approve", ["409"]),
     ("POST /api/plans/{plan_id}/return", ["409", "422"]),
     ("POST /api/plans/{plan_id}/close", ["409", "422"]),
+    ("POST /api/rules", ["409", "422"]),
+    ("POST /api/rules/{code}/versions", ["422"]),
+    ("PUT /api/rules/{code}/versions/{number}", ["409", "422"]),
+    ("POST /api/rules/{code}/versions/{number}/enable", ["409", "422"]),
+    ("POST /api/rules/{code}/versions/{number}/dry-run", ["409", "422"]),
+    ("POST /api/rules/{code}/disable", ["409", "422"]),
+    ("POST /api/rules/audits", ["409", "422"]),
+    ("GET /api/incidents", ["400"]),
+    ("GET /api/incidents/scorecard", ["422"]),
+    ("POST /api/incidents/sanctions", ["409", "422"]),
+    ("PATCH /api/incidents/sanctions/{code}", ["422"]),
+    ("DELETE /api/incidents/sanctions/{code}", ["409"]),
+    ("POST /api/incidents/{incident_id}/explain", ["409", "422"]),
+    ("POST /api/incidents/{incident_id}/investigate", ["409"]),
+    ("POST /api/incidents/{incident_id}/comments", ["422"]),
+    ("POST /api/incidents/{incident_id}/decide", ["409", "422"]),
+    ("POST /api/incidents/{incident_id}/actions/{action_id}/done", ["409", "422"]),
+    ("POST /api/incidents/{incident_id}/close", ["409"]),
+    ("POST /api/incidents/{incident_id}/dismiss", ["409", "422"]),
+    ("POST /api/sales", ["409", "422"]),
 ]
 CONFIG = schemathesis.Config.from_dict(
     {
@@ -322,7 +350,7 @@ def call(
     login: str,
     operation: str,
     status: int,
-    ids: dict[str, int] | None = None,
+    ids: dict[str, Any] | None = None,
     body: Any = None,
 ) -> Any:
     """``operation`` as ``"POST /api/plans"``, called as ``login`` and validated."""
@@ -408,3 +436,155 @@ def test_it_keeps_its_contract_when_making_and_closing_plans(
     call(company, "charlie", "GET /api/plans/{plan_id}/actuals", 200, ids)
     settings_body = {"period": "quarter", "approve_by_day": 28}
     call(company, "helen", "PUT /api/plans/settings", 200, body=settings_body)
+
+
+# --- The rulebook, the audit, incidents and sales with real data -------------------------------
+
+DEFERRED = "deferred_payment_requires_credit_approval"
+
+
+@pytest.fixture
+def audited(company: Company) -> Company:
+    """The audit has run: C1's S2 (on credit without a decision) is charlie's incident, handled
+    by helen, his department's head."""
+    Department.objects.filter(kind="key_accounts").update(head=company.employees["helen"])
+    audit_run()
+    return company
+
+
+@pytest.mark.parametrize(
+    ("path", "login"),
+    [
+        ("/api/rules", "erin"),
+        ("/api/rules/subjects", "erin"),
+        ("/api/rules/{code}", "charlie"),
+        ("/api/rules/audits", "frank"),
+        ("/api/rules/audits/{run_id}", "frank"),
+        ("/api/incidents", "alice"),
+        ("/api/incidents", "charlie"),
+        ("/api/incidents/{incident_id}", "helen"),
+        ("/api/incidents/scorecard", "frank"),
+        ("/api/incidents/sanctions", "erin"),
+    ],
+)
+def test_it_keeps_its_contract_for_the_rulebook_and_incidents(
+    audited: Company, path: str, login: str
+) -> None:
+    ids = {
+        "code": DEFERRED,
+        "run_id": AuditRun.objects.get().pk,
+        "incident_id": Incident.objects.get(rule__code=DEFERRED).pk,
+    }
+    body = call(audited, login, f"GET {path}", 200, ids)
+    assert body and body != {"count": 0, "items": []}
+
+
+def version_body(**fields: Any) -> dict[str, Any]:
+    return {
+        "title_ru": "Отсрочка не длиннее 20 дней",
+        "title_en": "Deferred payment of 20 days at most",
+        "subprocess": "deal",
+        "kind": "mandatory",
+        "condition": "payment_terms_days > max_days",
+        "parameters": {"max_days": 20, "share": 0.5},
+        "override_roles": ["director"],
+        "default_sanction": "note",
+        **fields,
+    }
+
+
+def test_it_keeps_its_contract_when_writing_the_rulebook(company: Company) -> None:
+    check = {"subject_type": "sales_document", "condition": "payment_terms > 0"}
+    assert not call(company, "grace", "POST /api/rules/check", 200, body=check)["ok"]
+    new = {"code": "long_deferred_payment", "subject_type": "sales_document", **version_body()}
+    call(company, "grace", "POST /api/rules", 201, body=new)
+    call(company, "grace", "POST /api/rules", 409, body=new)
+    wrong = {**new, "code": "other_rule", "condition": "payment_terms > 0"}
+    refused = call(company, "grace", "POST /api/rules", 422, body=wrong)
+    assert refused["detail"][0]["loc"] == ["body", "payload", "condition"]
+    ids = {"code": DEFERRED, "number": 2}
+    call(company, "alice", "POST /api/rules/{code}/versions", 201, ids, version_body())
+    put = "PUT /api/rules/{code}/versions/{number}"
+    call(company, "alice", put, 200, ids, version_body(severity="critical"))
+    call(company, "alice", put, 409, {**ids, "number": 1}, version_body())
+    dry = "POST /api/rules/{code}/versions/{number}/dry-run"
+    figures = call(company, "alice", dry, 200, ids, {"since": "2020-01-01"})
+    assert figures["samples"]
+    enable = "POST /api/rules/{code}/versions/{number}/enable"
+    call(company, "alice", enable, 200, ids)
+    call(company, "alice", enable, 409, ids)
+    disable = "POST /api/rules/{code}/disable"
+    call(company, "alice", disable, 200, ids, {"reason": "Проверка"})
+    call(company, "alice", disable, 409, ids, {"reason": "Ещё раз"})
+    call(company, "alice", "POST /api/rules/audits", 409, body={"rule": DEFERRED})
+    figures = call(company, "alice", "POST /api/rules/audits", 201, body={})
+    assert figures["incidents_opened"] > 0
+    again = call(company, "alice", "POST /api/rules/audits", 201, body={"since": "2020-01-01"})
+    assert again["incidents_opened"] == 0
+
+
+def test_it_keeps_its_contract_through_an_incident_s_lifecycle(audited: Company) -> None:
+    incident = Incident.objects.get(rule__code=DEFERRED)
+    ids = {"incident_id": incident.pk}
+    due = timezone.localdate().isoformat()
+    explain = {"explanation": "Комитет собрался на день позже"}
+    call(audited, "charlie", "POST /api/incidents/{incident_id}/explain", 200, ids, explain)
+    call(audited, "helen", "POST /api/incidents/{incident_id}/investigate", 409, ids, {})
+    comment = {"text": "Проверено"}
+    call(audited, "helen", "POST /api/incidents/{incident_id}/comments", 201, ids, comment)
+    decide = "POST /api/incidents/{incident_id}/decide"
+    fine = {
+        "conclusion": "Отгрузка до решения комитета",
+        "sanction_code": "fine",
+        "amount": 5000.5,
+        "actions": [{"description": "Согласовывать заранее", "owner_code": "E3", "due": due}],
+    }
+    refused = call(audited, "helen", decide, 422, ids, {**fine, "amount": None})
+    assert refused["detail"][0]["loc"] == ["body", "payload", "amount"]
+    decided = call(audited, "helen", decide, 200, ids, fine)
+    call(audited, "helen", "POST /api/incidents/{incident_id}/close", 409, ids, {})
+    action = {**ids, "action_id": decided["corrective_actions"][0]["id"]}
+    done = "POST /api/incidents/{incident_id}/actions/{action_id}/done"
+    call(audited, "charlie", done, 200, action, {"outcome": "Сделано", "done_on": due})
+    closed = call(audited, "helen", "POST /api/incidents/{incident_id}/close", 200, ids, {})
+    assert closed["state"] == "closed"
+    dismiss = {"reason": "Ложная тревога"}
+    call(audited, "helen", "POST /api/incidents/{incident_id}/dismiss", 409, ids, dismiss)
+    other = Incident.objects.exclude(pk=incident.pk).filter(violator__code="E4").get()
+    call(
+        audited,
+        "alice",
+        "POST /api/incidents/{incident_id}/dismiss",
+        200,
+        {"incident_id": other.pk},
+        dismiss,
+    )
+    card = call(audited, "alice", "GET /api/incidents/scorecard", 200)
+    assert card["closed"] == card["dismissed"] == 1
+
+
+def test_it_keeps_its_contract_for_the_catalogue_of_sanctions(company: Company) -> None:
+    body = {"code": "demotion", "name_ru": "Понижение", "name_en": "Demotion", "measure": "none"}
+    call(company, "alice", "POST /api/incidents/sanctions", 201, body=body)
+    call(company, "alice", "POST /api/incidents/sanctions", 409, body=body)
+    patch = "PATCH /api/incidents/sanctions/{code}"
+    call(company, "alice", patch, 200, {"code": "demotion"}, {"is_active": False, "position": 3})
+    delete = "DELETE /api/incidents/sanctions/{code}"
+    call(company, "alice", delete, 409, {"code": "warning"})
+    call(company, "alice", delete, 204, {"code": "demotion"})
+
+
+def test_it_keeps_its_contract_when_registering_sales(company: Company) -> None:
+    lines = [{"product_group": "Бумага", "quantity": 2.5, "amount": 1000.25, "cost": 600}]
+    cash = {"client_code": "C1", "lines": lines}
+    made = call(company, "charlie", "POST /api/sales", 201, body=cash)
+    assert made["document"]["amount"] == 1000.25
+    deferred = {"client_code": "C2", "payment_terms_days": 14, "lines": lines}
+    refused = call(company, "alice", "POST /api/sales", 409, body=deferred)
+    assert [r["code"] for r in refused["rules"]] == [DEFERRED] and refused["overridable"]
+    overridden = {**deferred, "override_reason": "Комитет согласовал по телефону"}
+    sold = call(company, "alice", "POST /api/sales", 201, body=overridden)
+    assert [i["rule"] for i in sold["incidents"]] == [DEFERRED]
+    zero = {**cash, "lines": [*lines, {"product_group": "Картон", "amount": 0}]}
+    invalid = call(company, "charlie", "POST /api/sales", 422, body=zero)
+    assert invalid["detail"][0]["loc"] == ["body", "payload", "lines", 1, "amount"]
