@@ -239,9 +239,18 @@ class OptionalCommentIn(BodyIn):
 
 
 class CorrectiveActionIn(BodyIn):
-    description: str = Field(max_length=TEXT_MAX, pattern=NO_NUL, description="What is to be done.")
+    description: str = Field(
+        max_length=TEXT_MAX,
+        pattern=NO_NUL,
+        description="What is to be done.",
+        examples=["Ask the credit committee before any deferred sale"],
+    )
     owner_code: str = Field(
-        min_length=1, max_length=CODE_MAX, pattern=CODE, description="Who does it (employee)."
+        min_length=1,
+        max_length=CODE_MAX,
+        pattern=CODE,
+        description="Who does it (employee).",
+        examples=["E0008"],
     )
     due: BodyDate
 
@@ -252,15 +261,18 @@ Percent = Annotated[float, Field(ge=0, le=100, allow_inf_nan=False, strict=True)
 
 
 class DecideIn(BodyIn):
-    conclusion: str = Field(max_length=TEXT_MAX, pattern=NO_NUL)
+    conclusion: str = Field(
+        max_length=TEXT_MAX, pattern=NO_NUL, examples=["Shipped before the committee decided."]
+    )
     sanction_code: str = Field(
         max_length=SANCTION_CODE_MAX,
         pattern=NO_NUL,
         description="From the catalogue (`none`: explained and justified).",
+        examples=["warning"],
     )
-    amount: FineAmount | None = Field(None, description="Required for a fine.")
+    amount: FineAmount | None = Field(None, description="Required for a fine.", examples=[None])
     percent: Percent | None = Field(
-        None, description="Required for a bonus reduction: above 0 up to 100."
+        None, description="Required for a bonus reduction: above 0 up to 100.", examples=[None]
     )
     sanction_comment: str = Field("", max_length=TEXT_MAX, pattern=NO_NUL)
     actions: list[CorrectiveActionIn] = Field(

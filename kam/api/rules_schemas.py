@@ -196,8 +196,12 @@ class RuleDetailOut(RuleOut):
 class VersionIn(BodyIn):
     """What a version says. Refusals name the field (422)."""
 
-    title_ru: str = Field(max_length=TITLE_MAX, pattern=NO_NUL)
-    title_en: str = Field(max_length=TITLE_MAX, pattern=NO_NUL)
+    title_ru: str = Field(
+        max_length=TITLE_MAX, pattern=NO_NUL, examples=["Отсрочка не длиннее 60 дней"]
+    )
+    title_en: str = Field(
+        max_length=TITLE_MAX, pattern=NO_NUL, examples=["Deferred payment of 60 days at most"]
+    )
     subprocess: Subprocess
     kind: RuleKind
     condition: str = Field(
@@ -205,7 +209,7 @@ class VersionIn(BodyIn):
         pattern=NO_NUL,
         description=f"A SQL boolean expression over the subject's facts and the parameters, "
         f"true when the rule is broken (at most {MAX_CONDITION} characters).",
-        examples=["payment_terms_days > 0 AND NOT has_valid_credit_decision"],
+        examples=["payment_terms_days > max_days"],
     )
     description_ru: str = Field("", max_length=TEXT_MAX, pattern=NO_NUL)
     description_en: str = Field("", max_length=TEXT_MAX, pattern=NO_NUL)
@@ -215,8 +219,13 @@ class VersionIn(BodyIn):
         pattern=NO_NUL,
         description="Shown at a guard and on the incident: {fact} and {parameter} filled in.",
     )
-    message_en: str = Field("", max_length=TEXT_MAX, pattern=NO_NUL)
-    parameters: Parameters = Field(default_factory=dict)
+    message_en: str = Field(
+        "",
+        max_length=TEXT_MAX,
+        pattern=NO_NUL,
+        examples=["{payment_terms_days} days of deferred payment (at most {max_days})."],
+    )
+    parameters: Parameters = Field(default_factory=dict, examples=[{"max_days": 60}])
     severity: Severity = Severity.MEDIUM
     violator: str = Field(
         "",
@@ -233,7 +242,11 @@ class VersionIn(BodyIn):
     handler_role: HandlerRole = HandlerRole.DEPARTMENT_HEAD
     response_days: BodyInt = Field(5, ge=1, le=90, description="Days to decide an incident.")
     default_sanction: str | None = Field(
-        None, max_length=32, pattern=NO_NUL, description="A code of the sanction catalogue."
+        None,
+        max_length=32,
+        pattern=NO_NUL,
+        description="A code of the sanction catalogue.",
+        examples=["warning"],
     )
     override_roles: list[Role] = Field(
         default_factory=list,
@@ -256,7 +269,12 @@ class RuleCreateIn(VersionIn):
 
 
 class RuleDisableIn(BodyIn):
-    reason: str = Field(max_length=REASON_MAX, pattern=NO_NUL, description="Why (required).")
+    reason: str = Field(
+        max_length=REASON_MAX,
+        pattern=NO_NUL,
+        description="Why (required).",
+        examples=["Replaced by the credit limit rule"],
+    )
 
 
 class FactOut(Schema):
@@ -286,8 +304,10 @@ class SubjectTypeOut(Schema):
 
 class ConditionCheckIn(BodyIn):
     subject_type: SubjectCode
-    condition: str = Field(max_length=TEXT_MAX, pattern=NO_NUL)
-    parameters: Parameters = Field(default_factory=dict)
+    condition: str = Field(
+        max_length=TEXT_MAX, pattern=NO_NUL, examples=["payment_terms_days > max_days"]
+    )
+    parameters: Parameters = Field(default_factory=dict, examples=[{"max_days": 60}])
 
 
 class ConditionCheckOut(Schema):

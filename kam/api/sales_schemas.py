@@ -32,20 +32,24 @@ Cost = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False, strict=T
 
 
 class SaleLineIn(BodyIn):
-    product_group: str = Field(max_length=255, pattern=NO_NUL)
-    product_code: str = Field("", max_length=64, pattern=NO_NUL)
-    quantity: Amount | None = None
-    amount: Amount = Field(description="Net of VAT; negative for a return; not zero.")
-    cost: Cost | None = Field(None, description="Null: unknown (the margin is not counted).")
+    product_group: str = Field(max_length=255, pattern=NO_NUL, examples=["Бумага"])
+    product_code: str = Field("", max_length=64, pattern=NO_NUL, examples=["P-100"])
+    quantity: Amount | None = Field(None, examples=[10])
+    amount: Amount = Field(
+        description="Net of VAT; negative for a return; not zero.", examples=[150000]
+    )
+    cost: Cost | None = Field(
+        None, description="Null: unknown (the margin is not counted).", examples=[110000]
+    )
 
 
 class SaleIn(BodyIn):
-    client_code: str = Field(min_length=1, max_length=CODE_MAX, pattern=CODE)
+    client_code: str = Field(min_length=1, max_length=CODE_MAX, pattern=CODE, examples=["C000040"])
     date: BodyDate | None = Field(
         None, description="The shipment's date: today (default) or up to 31 days back."
     )
     payment_terms_days: BodyInt = Field(
-        0, ge=0, le=365, description="Deferred payment, days; 0: paid on shipment."
+        0, ge=0, le=365, description="Deferred payment, days; 0: paid on shipment.", examples=[30]
     )
     doc_no: str | None = Field(
         None,
@@ -54,6 +58,7 @@ class SaleIn(BodyIn):
         pattern=NO_NUL,
         description="The 1C number, so a later import updates the document in place; "
         "default: kam numbers it (KAM-2026-000001).",
+        examples=[None],
     )
     lines: list[SaleLineIn] = Field(min_length=1, max_length=MAX_LINES)
     override_reason: str = Field(
@@ -62,6 +67,7 @@ class SaleIn(BodyIn):
         pattern=NO_NUL,
         description="Let the sale through although a mandatory rule refuses it: for the "
         "roles the rule names; an incident is opened for the override.",
+        examples=[""],
     )
 
 

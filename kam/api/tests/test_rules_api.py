@@ -17,7 +17,9 @@ from typing import Any
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client as HttpClient
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kam.api.tests.conftest import Company, MakeClient
@@ -102,6 +104,21 @@ def test_it_lists_the_rulebook_with_each_rule_s_text_and_active_incidents(
     codes = sorted(r.code for r in Rule.objects.all())
     assert [r["code"] for r in page["items"]] == codes[1:3]
     assert erin.get("/api/rules", {"kind": "law"}).status_code == 422
+
+
+def test_the_rulebook_and_the_runs_read_in_a_fixed_number_of_queries(
+    company: Company, bearer: MakeClient
+) -> None:
+    for _run in range(3):
+        call_command("audit", stdout=io.StringIO())
+    api = bearer("frank")
+    api.get("/api/me")  # the token's first use writes its last-used time
+    for url in ("/api/rules", "/api/rules/audits"):
+        with CaptureQueriesContext(connection) as one:
+            assert api.get(url, {"limit": "1"}).status_code == 200
+        with CaptureQueriesContext(connection) as every:
+            assert len(api.get(url).json()["items"]) >= 3
+        assert len(every) == len(one), url
 
 
 def test_it_refuses_the_rulebook_to_a_user_without_a_role(
