@@ -9,12 +9,16 @@ frames (a test checks).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -85,27 +89,136 @@ def _connectorx_url() -> str | None:
     return None
 
 
+class _Reader:
+    """One reader process (``kam.assessment.reader --serve``) kept for a block of reads. Jobs
+    are answered in the order they were sent: a job can be sent before the answer to the
+    previous one is read (``submit``, then ``wait``)."""
+
+    def __init__(self) -> None:
+        # The child's stderr, read if it fails; closed with the reader.
+        self._errors = tempfile.TemporaryFile()  # noqa: SIM115
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "kam.assessment.reader", "--serve"],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self._errors,
+            text=True,
+        )
+        self._sent = 0
+        self._answers: list[str] = []
+        self._folders: list[str] = []
+
+    def submit(self, job: dict[str, Any]) -> int:
+        """Send a job; its ticket for ``wait``. Its output folder goes with the reader."""
+        assert self.process.stdin is not None
+        self._folders.append(str(job["out"]))
+        try:
+            self.process.stdin.write(json.dumps(job) + "\n")
+            self.process.stdin.flush()
+        except BrokenPipeError:
+            pass  # the child is gone: ``wait`` says why
+        self._sent += 1
+        return self._sent - 1
+
+    def wait(self, ticket: int) -> None:
+        """Wait until the job of ``ticket`` is done (raise if it failed)."""
+        assert self.process.stdout is not None
+        while len(self._answers) <= ticket:
+            self._answers.append(self.process.stdout.readline().strip())
+        answer = self._answers[ticket]
+        if answer != "ok":
+            self._errors.seek(0)
+            stderr = self._errors.read().decode(errors="replace")[-2000:]
+            raise RuntimeError(f"reading the database failed: {answer or 'no answer'} {stderr}")
+
+    def close(self) -> None:
+        if self.process.stdin is not None:
+            self.process.stdin.close()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        if self.process.stdout is not None:
+            self.process.stdout.close()
+        self._errors.close()
+        for folder in self._folders:  # a job nobody waited for (a read started in vain)
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+_SESSION: ContextVar[list[_Reader] | None] = ContextVar("kam_reader_session", default=None)
+
+
+@contextlib.contextmanager
+def reader_session(*, start: bool = False) -> Iterator[None]:
+    """Within the block, SQLite reads through connectorx share one reader process instead
+    of starting one each (Python and the libraries start in about a second). ``start``:
+    start it now, so that it gets ready while the caller does other work; otherwise on the
+    first read. A block inside another uses the outer one's process."""
+    if _SESSION.get() is not None:
+        yield
+        return
+    readers: list[_Reader] = []
+    token = _SESSION.set(readers)
+    try:
+        if start and connection.vendor == "sqlite" and _connectorx_url() is not None:
+            readers.append(_Reader())
+        yield
+    finally:
+        _SESSION.reset(token)
+        for reader in readers:
+            reader.close()
+
+
 def _read_sqlite_elsewhere(
     url: str, queries: dict[str, tuple[str, list[Any], dict[str, Any]]]
-) -> dict[str, pl.DataFrame]:
+) -> Callable[[], dict[str, pl.DataFrame]]:
     """connectorx in a child process (see kam.assessment.reader: two SQLite libraries must
-    not open one file in one process)."""
-    with tempfile.TemporaryDirectory(prefix="kam-frames-") as folder:
-        job = {
-            "url": url,
-            "out": folder,
-            "queries": {name: inline(sql, params) for name, (sql, params, _s) in queries.items()},
-        }
-        result = subprocess.run(
+    not open one file in one process): started now, the frames when the returned function is
+    called. Without a reader session, a process is started for these queries alone."""
+    folder = tempfile.mkdtemp(prefix="kam-frames-")
+    job = {
+        "url": url,
+        "out": folder,
+        "queries": {name: inline(sql, params) for name, (sql, params, _s) in queries.items()},
+    }
+    session = _SESSION.get()
+    if session is not None:
+        if not session:
+            session.append(_Reader())
+        reader = session[0]
+        ticket = reader.submit(job)
+
+        def done() -> None:
+            reader.wait(ticket)
+
+    else:
+        process = subprocess.Popen(
             [sys.executable, "-m", "kam.assessment.reader"],
-            input=json.dumps(job),
-            capture_output=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
             text=True,
-            check=False,
         )
-        if result.returncode != 0:
-            raise RuntimeError(f"reading the database failed: {result.stderr[-2000:]}")
-        return {name: pl.read_ipc(Path(folder) / f"{name}.arrow") for name in queries}
+        assert process.stdin is not None and process.stderr is not None
+        process.stdin.write(json.dumps(job))
+        process.stdin.close()
+
+        def done() -> None:
+            assert process.stderr is not None
+            errors = process.stderr.read()
+            process.stderr.close()
+            if process.wait() != 0:
+                raise RuntimeError(f"reading the database failed: {errors[-2000:]}")
+
+    def frames() -> dict[str, pl.DataFrame]:
+        try:
+            done()
+            return {name: pl.read_ipc(Path(folder) / f"{name}.arrow") for name in queries}
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+    return frames
 
 
 def inline(sql: str, params: list[Any]) -> str:
@@ -129,10 +242,25 @@ def read_frames(
 
     ``direct``: on Django's own connection (small reads, where starting connectorx would cost
     more than the read)."""
+    return read_frames_later(queries, direct=direct)()
+
+
+def read_frames_later(
+    queries: dict[str, tuple[str, list[Any], dict[str, Any]]], *, direct: bool = False
+) -> Callable[[], dict[str, pl.DataFrame]]:
+    """``read_frames``, started now where it can run meanwhile (SQLite through connectorx:
+    in the reader process); the returned function gives the frames."""
     url = None if direct else _connectorx_url()
     if url is not None and connection.vendor == "sqlite":
-        raw = _read_sqlite_elsewhere(url, queries)
-    elif url is not None:
+        pending = _read_sqlite_elsewhere(url, queries)
+        return lambda: _shaped(queries, pending())
+    return lambda: _shaped(queries, _read_here(url, queries))
+
+
+def _read_here(
+    url: str | None, queries: dict[str, tuple[str, list[Any], dict[str, Any]]]
+) -> dict[str, pl.DataFrame]:
+    if url is not None:
         import connectorx as cx
 
         def run(item: tuple[str, tuple[str, list[Any], dict[str, Any]]]) -> tuple[str, Any]:
@@ -140,16 +268,19 @@ def read_frames(
             return name, cx.read_sql(url, inline(sql, params), return_type="polars")
 
         with ThreadPoolExecutor(max_workers=len(queries)) as pool:
-            raw = dict(pool.map(run, queries.items()))
-    else:
-        raw = {}
-        for name, (sql, params, schema) in queries.items():
-            with connection.cursor() as cursor:
-                cursor.execute(sql, params)
-                rows = cursor.fetchall()
-            raw[name] = pl.DataFrame(
-                rows, schema=list(schema), orient="row", infer_schema_length=None
-            )
+            return dict(pool.map(run, queries.items()))
+    raw = {}
+    for name, (sql, params, schema) in queries.items():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        raw[name] = pl.DataFrame(rows, schema=list(schema), orient="row", infer_schema_length=None)
+    return raw
+
+
+def _shaped(
+    queries: dict[str, tuple[str, list[Any], dict[str, Any]]], raw: dict[str, pl.DataFrame]
+) -> dict[str, pl.DataFrame]:
     frames = {}
     for name, (_sql, _params, schema) in queries.items():
         frame = raw[name]

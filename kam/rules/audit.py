@@ -15,29 +15,46 @@ that type is evaluated over the frame, and then:
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import polars as pl
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
+from kam.assessment.frames import reader_session
 from kam.audit.services import audit_record
-from kam.incidents.choices import ACTIVE_STATES, EventKind, IncidentState
+from kam.incidents.choices import ACTIVE_STATES, EventKind, IncidentKind, IncidentState
 from kam.incidents.models import Incident, IncidentEvent
-from kam.incidents.services import Breach, Handlers, incidents_escalate, new_incident
+from kam.incidents.services import Breach, Handlers, incidents_escalate
 from kam.organization.models import Employee
 from kam.rules.choices import AuditTrigger, VersionState
-from kam.rules.engine import evaluate, row_facts
+from kam.rules.engine import evaluate, facts_json, row_facts
 from kam.rules.facts import Scope, SubjectType, subject_type
-from kam.rules.facts.common import facts_cache
+from kam.rules.facts.common import facts_cache, prefetch
 from kam.rules.models import AuditRun, Rule, RuleNotice, RuleVersion
 from kam.web import access
 
 AnyUser = access.AnyUser
 BATCH = 2000
+#: Rows taken out of a frame at a time when writing incidents and notices, and rows per
+#: INSERT statement.
+WRITE_BATCH = 20_000
+ROWS_PER_INSERT = 500
+#: Text fields of an incident that are blank when the audit opens it.
+BLANK_TEXTS = ("override_reason", "explanation", "decision", "dismissed_reason")
+VIOLATION_SCHEMA = pl.Schema(
+    {
+        "rule_code": pl.String,
+        "subject_type": pl.String,
+        "subject_key": pl.String,
+        "violator_id": pl.Int64,
+    }
+)
 
 
 @dataclass
@@ -61,12 +78,19 @@ def period_expr(subject: SubjectType, version: RuleVersion) -> pl.Expr:
     return pl.col(chosen).alias("period")
 
 
+def breach_rows(
+    subject: SubjectType, version: RuleVersion, frame: pl.DataFrame, broken: pl.Series
+) -> pl.DataFrame:
+    """The rows of ``frame`` that break ``version``, with their violator and period."""
+    return frame.filter(broken).with_columns(
+        violator_expr(subject, version), period_expr(subject, version)
+    )
+
+
 def breaches_of(
     subject: SubjectType, version: RuleVersion, frame: pl.DataFrame, broken: pl.Series
 ) -> list[Breach]:
-    rows = frame.filter(broken).with_columns(
-        violator_expr(subject, version), period_expr(subject, version)
-    )
+    """The breaches as objects (a guard's few rows; the audit keeps them in a frame)."""
     return [
         Breach(
             version=version,
@@ -79,118 +103,268 @@ def breaches_of(
             violator_id=row["violator_id"],
             facts=row_facts(subject, row),
         )
-        for row in rows.iter_rows(named=True)
+        for row in breach_rows(subject, version, frame, broken).iter_rows(named=True)
     ]
 
 
-def _slots(model: Any, rule: Rule) -> dict[tuple[str, str], tuple[int, str, Any]]:
-    """(subject_key, period) → (id, state, cleared_at) of what is recorded for the rule."""
-    fields = ["subject_key", "period", "pk"]
-    if model is Incident:
-        fields += ["state", "condition_cleared_at"]
-        return {
-            (key, period): (pk, state, cleared)
-            for key, period, pk, state, cleared in model.objects.filter(rule=rule).values_list(
-                *fields
-            )
-        }
-    return {
-        (key, period): (pk, "", cleared)
-        for key, period, pk, cleared in model.objects.filter(rule=rule).values_list(
-            *fields, "cleared_at"
+# --- Writing: what the ORM's bulk_create would write, without a model object per row --------
+#
+# An audit of a million documents finds a few hundred thousand breaches; building and saving
+# a model instance for each took minutes. The rows are written from the frame instead, by
+# one INSERT … ON CONFLICT DO NOTHING per batch (the slot's unique constraint keeps one, as
+# ``ignore_conflicts`` did), with the values the models' fields would have given.
+
+
+def _rows_per_statement(columns: int) -> int:
+    """How many rows one INSERT carries: many (a statement per row makes SQLite spend half
+    its time starting statements), within the database's limit on parameters."""
+    limit = connection.features.max_query_params or 65535
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        connection.ensure_connection()
+        # Django assumes the old default of 999; the library says what it allows.
+        limit = connection.connection.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    return max(1, min(ROWS_PER_INSERT, limit // columns))
+
+
+def _write(model: Any, rows: pl.DataFrame, *, json_fields: tuple[str, ...] = ()) -> None:
+    """Insert ``rows`` (columns named as the model's fields) into the model's table; a row
+    whose slot is taken is skipped."""
+    if rows.is_empty():
+        return
+    meta = model._meta
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(meta.get_field(name).column) for name in rows.columns)
+    cast = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    row = "(" + ", ".join(cast if name in json_fields else "%s" for name in rows.columns) + ")"
+
+    def insert(count: int) -> str:
+        return (
+            f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES "
+            f"{', '.join([row] * count)} ON CONFLICT DO NOTHING"
         )
-    }
+
+    size = _rows_per_statement(rows.width)
+    with connection.cursor() as cursor:
+        for start in range(0, rows.height, WRITE_BATCH):
+            batch = rows.slice(start, WRITE_BATCH).rows()
+            whole = len(batch) - len(batch) % size
+            if whole:
+                cursor.executemany(
+                    insert(size),
+                    [
+                        tuple(chain.from_iterable(batch[at : at + size]))
+                        for at in range(0, whole, size)
+                    ],
+                )
+            if whole < len(batch):
+                cursor.execute(insert(len(batch) - whole), list(chain.from_iterable(batch[whole:])))
+
+
+def _db_dates(frame: pl.DataFrame) -> pl.DataFrame:
+    """Date columns as the database takes them: ISO text for SQLite (as Django stores them),
+    date objects otherwise."""
+    if connection.vendor != "sqlite":
+        return frame
+    return frame.with_columns(
+        [pl.col(name).dt.strftime("%Y-%m-%d") for name, t in frame.schema.items() if t == pl.Date]
+    )
+
+
+def _slot_columns(subject: SubjectType, rows: pl.DataFrame) -> list[pl.Expr]:
+    """The columns incidents and notices share, as ``new_incident`` fills them."""
+    return [
+        pl.col("subject_id"),
+        pl.col("subject_key").cast(pl.String).str.slice(0, 128),
+        pl.col("period").cast(pl.String).str.slice(0, 32),
+        pl.col("subject_date"),
+        pl.col("client_id"),
+        pl.lit(facts_json(subject, rows)).alias("facts"),
+    ]
+
+
+def _people(rows: pl.DataFrame, handlers: Handlers, role: str) -> pl.DataFrame:
+    """Per violator (-1: nobody): the department and the handler ``Handlers`` gives."""
+    violators = rows["violator_id"].unique().to_list()
+    return pl.DataFrame(
+        {
+            "_violator": [-1 if v is None else v for v in violators],
+            "_department": [handlers.department_of(v) for v in violators],
+            "_handler": [handlers.handler(role, v) for v in violators],
+        },
+        schema={"_violator": pl.Int64, "_department": pl.Int64, "_handler": pl.Int64},
+    )
 
 
 def _open_incidents(
-    breaches: list[Breach], handlers: Handlers, run: AuditRun, today: dt.date
+    subject: SubjectType,
+    version: RuleVersion,
+    rows: pl.DataFrame,
+    handlers: Handlers,
+    run: AuditRun,
+    today: dt.date,
 ) -> int:
-    created = 0
-    for start in range(0, len(breaches), BATCH):
-        chunk = [new_incident(b, handlers, today=today) for b in breaches[start : start + BATCH]]
-        for incident in chunk:
-            incident.audit_run = run
-        # A concurrent run may have taken a slot meanwhile: the constraint keeps one.
-        Incident.objects.bulk_create(chunk, ignore_conflicts=True)
-    new = list(
-        Incident.objects.filter(audit_run=run, events__isnull=True).values_list("pk", "state")
+    """Open an incident for each breach of ``rows`` (new slots) and its "opened" event;
+    how many were opened."""
+    if rows.is_empty():
+        return 0
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    people = _people(rows, handlers, version.handler_role)
+    incidents = (
+        rows.with_columns(pl.col("violator_id").fill_null(-1).alias("_violator"))
+        .join(people, on="_violator", how="left", maintain_order="left")
+        .select(
+            pl.lit(version.rule_id, pl.Int64).alias("rule"),
+            pl.lit(version.pk, pl.Int64).alias("rule_version"),
+            pl.lit(IncidentKind.VIOLATION.value).alias("kind"),
+            pl.lit(subject.code).alias("subject_type"),
+            *_slot_columns(subject, rows),
+            pl.col("violator_id").alias("violator"),
+            pl.col("_department").alias("department"),
+            pl.col("_handler").alias("handler"),
+            pl.lit(version.handler_role).alias("handler_role"),
+            pl.lit(version.severity).alias("severity"),
+            pl.lit(version.subprocess).alias("subprocess"),
+            pl.lit(IncidentState.OPEN.value).alias("state"),
+            pl.lit(now).alias("opened_at"),
+            pl.lit(today + dt.timedelta(days=version.response_days)).alias("deadline"),
+            pl.lit(run.pk, pl.Int64).alias("audit_run"),
+            *[pl.lit("").alias(name) for name in BLANK_TEXTS],
+        )
     )
-    events = [
-        IncidentEvent(
-            incident_id=pk,
-            kind=EventKind.OPENED,
-            state=state,
-            actor_label="audit",
-            data={"audit_run": run.pk},
-        )
-        for pk, state in new
-    ]
-    IncidentEvent.objects.bulk_create(events, batch_size=BATCH)
-    created += len(new)
-    return created
-
-
-def _record_notices(breaches: list[Breach], run: AuditRun) -> None:
-    for start in range(0, len(breaches), BATCH):
-        RuleNotice.objects.bulk_create(
+    quote = connection.ops.quote_name
+    events, incident = IncidentEvent._meta, Incident._meta
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX({quote('id')}) FROM {quote(incident.db_table)}")
+        before = cursor.fetchone()[0] or 0
+    # A concurrent run may have taken a slot meanwhile: the constraint keeps one.
+    _write(Incident, _db_dates(incidents), json_fields=("facts",))
+    # The story of each incident this run opened starts with its "opened" event (the ids
+    # after ``before`` are the ones just written: the run's earlier ones are not read again).
+    data = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    sql = f"""
+        INSERT INTO {quote(events.db_table)}
+            ({quote("incident_id")}, {quote("kind")}, {quote("state_before")},
+             {quote("state")}, {quote("text")}, {quote("data")}, {quote("actor_label")},
+             {quote("at")})
+        SELECT i.{quote("id")}, %s, '', i.{quote("state")}, '', {data}, %s, %s
+        FROM {quote(incident.db_table)} i
+        WHERE i.{quote("id")} > %s AND i.{quote("audit_run_id")} = %s AND NOT EXISTS (
+            SELECT 1 FROM {quote(events.db_table)} e
+            WHERE e.{quote("incident_id")} = i.{quote("id")})"""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            sql,
             [
-                RuleNotice(
-                    rule_id=b.version.rule_id,
-                    rule_version=b.version,
-                    subject_type=b.subject_type,
-                    subject_id=b.subject_id,
-                    subject_key=b.subject_key[:128],
-                    period=b.period[:32],
-                    subject_date=b.subject_date,
-                    client_id=b.client_id,
-                    employee_id=b.violator_id,
-                    facts=b.facts,
-                    audit_run=run,
-                )
-                for b in breaches[start : start + BATCH]
+                EventKind.OPENED.value,
+                json.dumps({"audit_run": run.pk}),
+                "audit",
+                connection.ops.adapt_datetimefield_value(timezone.now()),
+                before,
+                run.pk,
             ],
-            ignore_conflicts=True,
         )
+        return int(cursor.rowcount)
+
+
+def _record_notices(
+    subject: SubjectType, version: RuleVersion, rows: pl.DataFrame, run: AuditRun
+) -> None:
+    if rows.is_empty():
+        return
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    notices = rows.select(
+        pl.lit(version.rule_id, pl.Int64).alias("rule"),
+        pl.lit(version.pk, pl.Int64).alias("rule_version"),
+        pl.lit(subject.code).alias("subject_type"),
+        *_slot_columns(subject, rows),
+        pl.col("violator_id").alias("employee"),
+        pl.lit(run.pk, pl.Int64).alias("audit_run"),
+        pl.lit(now).alias("found_at"),
+    )
+    _write(RuleNotice, _db_dates(notices), json_fields=("facts",))
+
+
+SLOT_SCHEMA = pl.Schema(
+    {
+        "_key": pl.String,
+        "_period": pl.String,
+        "_slot": pl.Int64,
+        "_state": pl.String,
+        "_cleared": pl.Boolean,
+    }
+)
+
+
+def _slots(model: Any, rule: Rule) -> pl.DataFrame:
+    """What is recorded for the rule (SLOT_SCHEMA): subject key, period, id, state ("" for
+    a notice) and whether the condition was noted as cleared; one row per key and period."""
+    cleared = "condition_cleared_at" if model is Incident else "cleared_at"
+    quote = connection.ops.quote_name
+    state = quote("state") if model is Incident else "''"
+    sql = f"""
+        SELECT {quote("subject_key")}, {quote("period")}, {quote("id")}, {state},
+               CASE WHEN {quote(cleared)} IS NULL THEN 0 ELSE 1 END
+        FROM {quote(model._meta.db_table)} WHERE {quote("rule_id")} = %s"""
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [rule.pk])
+        rows = cursor.fetchall()
+    return (
+        pl.DataFrame(rows, schema=list(SLOT_SCHEMA), orient="row")
+        .cast(SLOT_SCHEMA)
+        .unique(["_key", "_period"], keep="first", maintain_order=True)
+    )
 
 
 def _clear_and_recur(
-    rule: Rule,
-    slots: dict[tuple[str, str], tuple[int, str, Any]],
-    evaluated_keys: set[str],
-    broken_keys: set[str],
+    slots: pl.DataFrame,
+    evaluated: pl.DataFrame,
+    broken_keys: pl.DataFrame,
     now: dt.datetime,
 ) -> tuple[int, int]:
     """Note the open incidents whose subject was judged and no longer breaks the rule, and
     those whose breach came back."""
-    cleared, recurred = [], []
-    for (key, _period), (pk, state, cleared_at) in slots.items():
-        if state not in ACTIVE_STATES or key not in evaluated_keys:
-            continue
-        if key not in broken_keys and cleared_at is None:
-            cleared.append(pk)
-        elif key in broken_keys and cleared_at is not None:
-            recurred.append(pk)
+    changed = (
+        slots.filter(pl.col("_state").is_in([str(s) for s in ACTIVE_STATES]))
+        .join(
+            broken_keys.select(pl.col("subject_key").alias("_key"), pl.lit(True).alias("_broken")),
+            on="_key",
+            how="left",
+            maintain_order="left",
+        )
+        .with_columns(pl.col("_broken").fill_null(False))
+        .filter(pl.col("_broken") == pl.col("_cleared"))
+    )
+    # Of those, the ones whose subject was judged this time (usually none are left to ask).
+    judged = (
+        changed.join(evaluated.rename({"subject_key": "_key"}), on="_key", how="semi")
+        if not changed.is_empty()
+        else changed
+    )
+    cleared = judged.filter(~pl.col("_broken") & ~pl.col("_cleared"))["_slot"].to_list()
+    recurred = judged.filter(pl.col("_broken") & pl.col("_cleared"))["_slot"].to_list()
     for pks, value, kind in (
         (cleared, now, EventKind.CLEARED),
         (recurred, None, EventKind.RECURRED),
     ):
-        if not pks:
-            continue
-        Incident.objects.filter(pk__in=pks).update(condition_cleared_at=value)
-        states = dict(Incident.objects.filter(pk__in=pks).values_list("pk", "state"))
-        IncidentEvent.objects.bulk_create(
-            [
-                IncidentEvent(
-                    incident_id=pk,
-                    kind=kind,
-                    state=states[pk],
-                    state_before=states[pk],
-                    actor_label="audit",
-                )
-                for pk in pks
-            ],
-            batch_size=BATCH,
-        )
+        for start in range(0, len(pks), BATCH):
+            chunk = pks[start : start + BATCH]
+            Incident.objects.filter(pk__in=chunk).update(condition_cleared_at=value)
+            states = dict(Incident.objects.filter(pk__in=chunk).values_list("pk", "state"))
+            IncidentEvent.objects.bulk_create(
+                [
+                    IncidentEvent(
+                        incident_id=pk,
+                        kind=kind,
+                        state=states[pk],
+                        state_before=states[pk],
+                        actor_label="audit",
+                    )
+                    for pk in chunk
+                ],
+                batch_size=BATCH,
+            )
     return len(cleared), len(recurred)
 
 
@@ -246,55 +420,60 @@ def audit_run(
     violation_frames: list[pl.DataFrame] = []
     handlers = Handlers()
     now = timezone.now()
-    with facts_cache():
-        for code, type_versions in by_type.items():
+    # One reader process for every frame of the audit, started at once, and the frames
+    # about every client read meanwhile (a window of documents reads them only if it is big).
+    with reader_session(start=True), facts_cache():
+        if since is None:
+            prefetch({name for code in by_type for name in subject_type(code).reads}, as_of)
+        # The subject types that wait for none of those frames go first, meanwhile.
+        for code in sorted(by_type, key=lambda code: bool(subject_type(code).reads)):
+            type_versions = by_type[code]
             subject = subject_type(code)
             frame = subject.compute(Scope(as_of=as_of, since=since))
             figures["subjects"] += frame.height
-            evaluated_keys = set(frame["subject_key"].to_list())
+            evaluated = frame.select(pl.col("subject_key").cast(pl.String)).unique()
             for version in type_versions:
                 broken = evaluate(subject, frame, version.condition, version.parameters)
-                found = breaches_of(subject, version, frame, broken)
-                figures["by_rule"][version.rule.code] = len(found)
-                figures["violations"] += len(found)
+                found = breach_rows(subject, version, frame, broken).with_columns(
+                    pl.col("subject_key").cast(pl.String), pl.col("period").cast(pl.String)
+                )
+                figures["by_rule"][version.rule.code] = found.height
+                figures["violations"] += found.height
                 violation_frames.append(
-                    pl.DataFrame(
-                        {
-                            "rule_code": [version.rule.code] * len(found),
-                            "subject_type": [code] * len(found),
-                            "subject_key": [b.subject_key for b in found],
-                            "violator_id": [b.violator_id for b in found],
-                        },
-                        schema={
-                            "rule_code": pl.String,
-                            "subject_type": pl.String,
-                            "subject_key": pl.String,
-                            "violator_id": pl.Int64,
-                        },
+                    found.select(
+                        pl.lit(version.rule.code).alias("rule_code"),
+                        pl.lit(code).alias("subject_type"),
+                        "subject_key",
+                        pl.col("violator_id").cast(pl.Int64),
                     )
                 )
                 with transaction.atomic():
                     model = Incident if version.is_mandatory else RuleNotice
                     slots = _slots(model, version.rule)
-                    new = [b for b in found if (b.subject_key, b.period) not in slots]
-                    for b in found:
-                        slot = slots.get((b.subject_key, b.period))
-                        if slot is not None and version.is_mandatory:
-                            active = slot[1] in ACTIVE_STATES
-                            figures["already_open" if active else "already_closed"] += 1
+                    # The slot is the truncated key and period, as written.
+                    slot_keys = [
+                        pl.col("subject_key").str.slice(0, 128).alias("_key"),
+                        pl.col("period").str.slice(0, 32).alias("_period"),
+                    ]
+                    seen = found.with_columns(slot_keys).join(
+                        slots, on=["_key", "_period"], how="left", maintain_order="left"
+                    )
+                    new = seen.filter(pl.col("_slot").is_null()).drop(list(SLOT_SCHEMA))
                     if version.is_mandatory:
-                        figures["incidents_opened"] += _open_incidents(new, handlers, run, today)
+                        recorded = seen.filter(pl.col("_slot").is_not_null())
+                        active = recorded["_state"].is_in([str(s) for s in ACTIVE_STATES])
+                        figures["already_open"] += int(active.sum())
+                        figures["already_closed"] += recorded.height - int(active.sum())
+                        figures["incidents_opened"] += _open_incidents(
+                            subject, version, new, handlers, run, today
+                        )
                         cleared, recurred = _clear_and_recur(
-                            version.rule,
-                            slots,
-                            evaluated_keys,
-                            {b.subject_key for b in found},
-                            now,
+                            slots, evaluated, found.select("subject_key").unique(), now
                         )
                         figures["cleared"] += cleared
                         figures["recurred"] += recurred
                     else:
-                        _record_notices(new, run)
+                        _record_notices(subject, version, new, run)
                         figures["notices"] += RuleNotice.objects.filter(
                             audit_run=run, rule=version.rule
                         ).count()
@@ -313,17 +492,11 @@ def audit_run(
         ),
         data={k: v for k, v in figures.items() if k != "by_rule"},
     )
-    violations = (
-        pl.concat(violation_frames)
-        if violation_frames
-        else pl.DataFrame(
-            schema={
-                "rule_code": pl.String,
-                "subject_type": pl.String,
-                "subject_key": pl.String,
-                "violator_id": pl.Int64,
-            }
-        )
+    violations = pl.concat(
+        [
+            pl.DataFrame(schema=VIOLATION_SCHEMA),
+            *[f.cast(VIOLATION_SCHEMA) for f in violation_frames],
+        ]
     )
     return AuditResult(run=run, figures=figures, violations=violations)
 

@@ -142,12 +142,42 @@ def row_facts(subject: SubjectType, row: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _round2(values: pl.Series) -> pl.Series:
+    """``round(value, 2)`` of every value, as Python rounds (a float's exact value, ties to
+    even): Polars agrees except on near-ties, which are redone in Python."""
+    rounded = values.round(2)
+    scaled = values * 100
+    near_tie = ((scaled - scaled.floor()) - 0.5).abs() < 1e-6
+    if near_tie.any():
+        at = near_tie.fill_null(False).arg_true()
+        fixed = [None if v is None else round(v, 2) for v in values.gather(at).to_list()]
+        rounded = rounded.scatter(at, fixed)
+    return rounded
+
+
+def facts_json(subject: SubjectType, rows: pl.DataFrame) -> pl.Series:
+    """``row_facts`` of every row as JSON text, computed on the whole frame at once (the
+    audit stores the facts of a few hundred thousand breaches)."""
+    fields: list[pl.Expr | pl.Series] = []
+    for fact in subject.facts:
+        column = rows[fact.name]
+        if column.dtype == pl.Date:
+            fields.append(column.dt.strftime("%Y-%m-%d").alias(fact.name))
+        elif column.dtype == pl.Float64:
+            fields.append(_round2(column).alias(fact.name))
+        else:
+            fields.append(column)
+    fields.append(rows["subject_key"])
+    return pl.select(pl.struct(fields).struct.json_encode().alias("facts")).to_series()
+
+
 __all__ = [
     "FRAME_COLUMNS",
     "ConditionError",
     "check_condition",
     "compile_condition",
     "evaluate",
+    "facts_json",
     "parameter_problems",
     "row_facts",
 ]

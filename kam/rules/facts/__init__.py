@@ -93,6 +93,9 @@ class SubjectType:
     description: Promise | str = ""
     #: URL of a subject's page: (subject_id, subject_key, client_id) → path or "".
     link: Callable[[int | None, str, int | None], str] | None = None
+    #: The frames about every client the facts of all subjects read (``common.prefetch``:
+    #: "ledger", "clients", "revenue_12m"); an audit starts reading them at once.
+    reads: tuple[str, ...] = ()
     fact_names: frozenset[str] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -123,9 +126,13 @@ class SubjectType:
         return frame.select([pl.col(n).cast(t) for n, t in schema.items()]).sort("_row")
 
     def compute(self, scope: Scope) -> pl.DataFrame:
-        """Every subject of the scope with its facts."""
-        base = self.base(scope)
-        return self.finish(self.derive(numbered(base), scope))
+        """Every subject of the scope with its facts (the frames the base and the
+        derivation both read are read once)."""
+        from kam.rules.facts.common import facts_cache
+
+        with facts_cache():
+            base = self.base(scope)
+            return self.finish(self.derive(numbered(base), scope))
 
     def proposed(self, rows: list[dict[str, Any]], scope: Scope) -> pl.DataFrame:
         """The facts of subjects as a proposed change would make them (rows of base columns;

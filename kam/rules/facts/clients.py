@@ -10,9 +10,8 @@ from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from kam.assessment.frames import read_frames, real
+from kam.assessment.frames import read_frames
 from kam.clients.choices import ClientStatus
-from kam.ledger.months import month_start
 from kam.organization.choices import DepartmentKind
 from kam.rules.facts import Column, Fact, Scope, SubjectType, register
 from kam.rules.facts.common import (
@@ -26,6 +25,7 @@ from kam.rules.facts.common import (
     ledger,
     local_date,
     money_on,
+    revenue_12m,
     status_decisions,
     status_on,
 )
@@ -37,9 +37,16 @@ BASE_SCHEMA = {"subject_id": pl.Int64, "subject_key": pl.String, "client_id": pl
 
 
 def _base(scope: Scope) -> pl.DataFrame:
+    if scope.ids is None:
+        # Every client: the frame the derivation reads anyway (cached).
+        return clients().select(
+            pl.col("client_id").alias("subject_id"),
+            pl.col("client_code").alias("subject_key"),
+            "client_id",
+        )
     sql = f"""SELECT id AS subject_id, code AS subject_key, id AS client_id
               FROM clients_client WHERE 1 = 1{ids_sql("id", scope.ids)}"""
-    return read_frames({"clients": (sql, [], BASE_SCHEMA)}, direct=scope.ids is not None)["clients"]
+    return read_frames({"clients": (sql, [], BASE_SCHEMA)}, direct=True)["clients"]
 
 
 def responsible_on(client_ids: Sequence[int] | None, on: dt.date) -> pl.DataFrame:
@@ -99,26 +106,13 @@ def client_facts(rows: pl.DataFrame, scope: Scope) -> pl.DataFrame:
         pl.col("employee_id").alias("manager_id"),
         pl.col("department_kind").alias("responsible_department"),
     )
-    window = f"""
-        SELECT client_id, {real("SUM(revenue)")} AS revenue_12m FROM ledger_monthlyrollup
-        WHERE month >= %s AND month <= %s{ids_sql("client_id", wanted)} GROUP BY client_id"""
-    last_purchase = f"""
-        SELECT client_id, MAX(date) AS last_purchase FROM ledger_salesdocument
-        WHERE date <= %s AND amount > 0{ids_sql("client_id", wanted)} GROUP BY client_id"""
-    frames = read_frames(
-        direct=wanted is not None,
-        queries={
-            "revenue": (
-                window,
-                [month_start(as_of, 11), as_of],
-                {"client_id": pl.Int64, "revenue_12m": pl.Float64},
-            ),
-            "purchase": (
-                last_purchase,
-                [as_of],
-                {"client_id": pl.Int64, "last_purchase": pl.Date},
-            ),
-        },
+    frames = {"revenue": revenue_12m(as_of, wanted)}
+    # The last purchase: the latest sale (not a return) of the ledger up to the date.
+    frames["purchase"] = (
+        money["documents"]
+        .filter(pl.col("amount") > 0)
+        .group_by("client_id")
+        .agg(pl.col("date").max().alias("last_purchase"))
     )
     return (
         rows.with_columns(client_status=status)
@@ -324,6 +318,7 @@ CLIENT = register(
         base_schema=BASE_SCHEMA,
         derive=_derive_client,
         link=_client_link,
+        reads=("ledger", "clients", "revenue_12m"),
     )
 )
 
@@ -493,5 +488,6 @@ KEY_ACCOUNT = register(
         base_schema=BASE_SCHEMA,
         derive=_derive_key_account,
         link=_client_link,
+        reads=("ledger", "clients", "revenue_12m"),
     )
 )

@@ -105,6 +105,18 @@ FACTS = (
 
 
 def base(scope: Scope) -> pl.DataFrame:
+    if scope.ids is None and scope.since is None:
+        # Every document up to the date: the ledger the derivation reads anyway (cached).
+        documents = ledger(scope.as_of)["documents"]
+        return documents.select(
+            pl.col("doc_id").alias("subject_id"),
+            pl.col("doc_no").alias("subject_key"),
+            "client_id",
+            pl.col("date").alias("document_date"),
+            "payment_terms_days",
+            "amount",
+            pl.col("employee_id").alias("seller_id"),
+        )
     since = f" AND date >= '{scope.since.isoformat()}'" if scope.since else ""
     sql = f"""
         SELECT id AS subject_id, doc_no AS subject_key, client_id, date AS document_date,
@@ -175,5 +187,6 @@ SALES_DOCUMENT = register(
         base_schema=BASE_SCHEMA,
         derive=derive,
         link=link,
+        reads=("ledger", "clients"),
     )
 )
