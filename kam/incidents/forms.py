@@ -191,6 +191,8 @@ class SanctionKindForm(forms.ModelForm):
         model = SanctionKind
         fields = ["code", "name_ru", "name_en", "measure", "is_sanction", "position"]
         widgets = {"measure": forms.RadioSelect}
+        # The model's "position" reads as a job title in Russian; here it is the sort order.
+        labels = {"position": _("Order in the list")}
         help_texts = {
             "code": _("Letters, digits, hyphens and underscores; it never changes."),
             "position": _("Where it stands in the catalogue and the decision's list."),

@@ -13,6 +13,7 @@ from typing import Any
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from kam.incidents.choices import EventKind, IncidentKind, IncidentState, Measure
@@ -275,7 +276,7 @@ class Sanction(models.Model):
     def measure_text(self) -> str:
         measure: Any = None
         if self.amount is not None:
-            measure = f"{self.amount:,.2f}".replace(",", "\u00a0")
+            measure = formats.number_format(self.amount, 2, force_grouping=True)
         elif self.percent is not None:
             measure = f"{self.percent:g} %"
         return f"{self.kind.name}: {measure}" if measure else self.kind.name

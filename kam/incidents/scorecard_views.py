@@ -20,6 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kam.incidents import selectors
 from kam.incidents.forms import ScorecardForm
@@ -175,7 +176,7 @@ def scorecard_view(request: HttpRequest) -> HttpResponse:
             },
             {
                 "key": "closed",
-                "label": _("Closed"),
+                "label": pgettext("incident state", "Closed"),
                 "value": card.closed,
                 "url": url(state="closed"),
             },

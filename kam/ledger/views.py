@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from kam.clients.models import Client
@@ -121,7 +121,7 @@ def sale_register_view(request: HttpRequest, client_pk: int) -> HttpResponse:
                 % {
                     "doc": document.doc_no,
                     "client": client.name,
-                    "amount": f"{document.amount:,.2f}".replace(",", "\u00a0"),
+                    "amount": formats.number_format(document.amount, 2, force_grouping=True),
                     "days": document.payment_terms_days,
                 },
             )
