@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "kam.planning",
     "kam.rules",
     "kam.incidents",
+    "kam.deals",
     "kam.imports",
     "kam.generator",
     "kam.web",

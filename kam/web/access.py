@@ -397,3 +397,132 @@ def can_register_sale(user: AnyUser, client: Client) -> bool:
         and employee is not None
         and client.responsible_id == employee.pk
     )
+
+
+# The credit committee: members vote on applications; the client's responsible employee, a
+# deal's owner, the key-account head and the director apply; the director sets the policy;
+# the chair and the director revoke decisions. The committee's work is read by the members
+# and whoever reads every client.
+CREDIT_READERS = READ_ALL
+CREDIT_APPLICANTS = {Role.DIRECTOR, Role.KEY_ACCOUNT_HEAD}
+
+
+def is_committee_member(user: AnyUser) -> bool:
+    from kam.organization.choices import DepartmentKind
+
+    employee = user_employee(user)
+    return (
+        employee is not None
+        and employee.is_active
+        and employee.department.kind == DepartmentKind.CREDIT_COMMITTEE
+        and can_use_app(user)
+    )
+
+
+def can_view_credit(user: AnyUser) -> bool:
+    """The committee's inbox, applications and the decision register."""
+    return bool(user_roles(user) & CREDIT_READERS) or is_committee_member(user)
+
+
+def credit_application_scope(user: AnyUser, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    """Every application for the readers of the committee's work; otherwise those the user
+    filed and those of the clients they keep."""
+    if can_view_credit(user):
+        return queryset
+    employee = user_employee(user)
+    if employee is None or not can_use_app(user):
+        return queryset.none()
+    return queryset.filter(Q(applicant=employee) | Q(client__responsible=employee))
+
+
+def can_apply_for_credit(user: AnyUser, client: Client) -> bool:
+    roles = user_roles(user)
+    if roles & CREDIT_APPLICANTS:
+        return True
+    employee = user_employee(user)
+    if employee is None or not roles & {Role.KEY_ACCOUNT_MANAGER, Role.SALES_REP}:
+        return False
+    if client.responsible_id == employee.pk:
+        return True
+    from kam.deals.models import Deal
+
+    return Deal.objects.filter(client=client, owner=employee).exists()
+
+
+def can_withdraw_application(user: AnyUser, application: Any) -> bool:
+    if Role.DIRECTOR in user_roles(user):
+        return True
+    employee = user_employee(user)
+    return employee is not None and employee.pk == application.applicant_id
+
+
+def can_change_committee_settings(user: AnyUser) -> bool:
+    return Role.DIRECTOR in user_roles(user)
+
+
+def can_revoke_credit_decision(user: AnyUser) -> bool:
+    if Role.DIRECTOR in user_roles(user):
+        return True
+    from kam.credit.services import committee_chair
+
+    employee = user_employee(user)
+    chair = committee_chair()
+    return employee is not None and chair is not None and employee.pk == chair.pk
+
+
+# Prospects and deals: sales reps own them (key-account staff own deals of their key accounts,
+# never prospects); the pipeline is read by whoever reads every client; others see their own
+# and those of the clients they keep.
+PIPELINE_EDITORS = {Role.DIRECTOR, Role.KEY_ACCOUNT_HEAD}
+
+
+def deal_scope(user: AnyUser, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    if bool(user_roles(user) & READ_ALL):
+        return queryset
+    employee = user_employee(user)
+    if employee is None or not can_use_app(user):
+        return queryset.none()
+    return queryset.filter(Q(owner=employee) | Q(client__responsible=employee))
+
+
+def prospect_scope(user: AnyUser, queryset: QuerySet[Any]) -> QuerySet[Any]:
+    if bool(user_roles(user) & READ_ALL):
+        return queryset
+    employee = user_employee(user)
+    if employee is None or not can_use_app(user):
+        return queryset.none()
+    return queryset.filter(owner=employee)
+
+
+def can_work_deals(user: AnyUser) -> bool:
+    """Create deals and prospects at all: sales reps, key-account managers (deals of their own
+    accounts), the key-account head and the director."""
+    return bool(
+        user_roles(user)
+        & {Role.DIRECTOR, Role.KEY_ACCOUNT_HEAD, Role.KEY_ACCOUNT_MANAGER, Role.SALES_REP}
+    )
+
+
+def can_edit_deal(user: AnyUser, deal: Any) -> bool:
+    """The deal's owner, the key-account head (for the department's deals) and the director."""
+    roles = user_roles(user)
+    if Role.DIRECTOR in roles:
+        return True
+    employee = user_employee(user)
+    if employee is None:
+        return False
+    if employee.pk == deal.owner_id and roles & {Role.KEY_ACCOUNT_MANAGER, Role.SALES_REP}:
+        return True
+    from kam.organization.choices import DepartmentKind
+
+    return (
+        Role.KEY_ACCOUNT_HEAD in roles and deal.owner.department.kind == DepartmentKind.KEY_ACCOUNTS
+    )
+
+
+def can_edit_prospect(user: AnyUser, prospect: Any) -> bool:
+    roles = user_roles(user)
+    if Role.DIRECTOR in roles:
+        return True
+    employee = user_employee(user)
+    return employee is not None and employee.pk == prospect.owner_id and Role.SALES_REP in roles

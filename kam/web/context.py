@@ -30,6 +30,9 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         # Whoever reads every plan gets the department's plans; a key-account manager their own.
         target = "planning:department" if access.can_view_plans(user) else "planning:mine"
         entries.append({"url": reverse(target), "label": _("Plans"), "key": "planning"})
+    if access.can_use_app(user):
+        entries.append({"url": reverse("deals:pipeline"), "label": _("Pipeline"), "key": "deals"})
+        entries.append({"url": reverse("credit:inbox"), "label": _("Credit"), "key": "credit"})
     if access.can_view_rules(user):
         entries.append({"url": reverse("rules:list"), "label": _("Rulebook"), "key": "rules"})
     if access.can_use_app(user):

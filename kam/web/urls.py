@@ -29,4 +29,6 @@ urlpatterns = [
     path("rules/", include("kam.rules.urls")),
     path("incidents/", include("kam.incidents.urls")),
     path("sales/", include("kam.ledger.urls")),
+    path("deals/", include("kam.deals.urls")),
+    path("credit/", include("kam.credit.urls")),
 ]

@@ -183,6 +183,8 @@ def _load() -> None:
     from kam.rules.facts import (  # noqa: F401
         clients,
         company,
+        credit,
+        deals,
         ledger,
         organization,
         planning,

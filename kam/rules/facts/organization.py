@@ -61,6 +61,45 @@ def _kept(as_of: object, employee_ids: Sequence[int] | None) -> pl.DataFrame:
     )
 
 
+def _acquisition_work(employee_ids: list[int] | None) -> pl.DataFrame:
+    """Per employee: the open prospects they own and the open deals with prospects (the
+    acquisition work the key-account department does not do)."""
+    from django.db.models import Count, Q
+
+    from kam.deals.choices import OPEN_PROSPECT, OPEN_STAGES
+    from kam.organization.models import Employee
+
+    queryset = Employee.objects.all()
+    if employee_ids is not None:
+        queryset = queryset.filter(pk__in=employee_ids)
+    rows = list(
+        queryset.annotate(
+            open_prospects=Count(
+                "prospects", filter=Q(prospects__status__in=OPEN_PROSPECT), distinct=True
+            ),
+            open_acquisition_deals=Count(
+                "deals",
+                filter=Q(
+                    deals__stage__in=OPEN_STAGES,
+                    deals__prospect__isnull=False,
+                    deals__client__isnull=True,
+                ),
+                distinct=True,
+            ),
+        ).values_list("pk", "open_prospects", "open_acquisition_deals")
+    )
+    rows = [row for row in rows if row[1] or row[2]]
+    return pl.DataFrame(
+        rows,
+        schema={
+            "subject_id": pl.Int64,
+            "prospects_owned": pl.Int64,
+            "acquisition_deals_owned": pl.Int64,
+        },
+        orient="row",
+    )
+
+
 def _derive_employee(rows: pl.DataFrame, scope: Scope) -> pl.DataFrame:
     ids = rows["subject_id"].to_list() if rows.height <= 1000 else None
     staff = employees().select(
@@ -73,6 +112,7 @@ def _derive_employee(rows: pl.DataFrame, scope: Scope) -> pl.DataFrame:
     return (
         rows.join(staff, on="subject_id", how="left")
         .join(_kept(scope.as_of, ids), on="subject_id", how="left")
+        .join(_acquisition_work(ids), on="subject_id", how="left")
         .with_columns(
             subject_date=pl.lit(scope.as_of),
             client_id=pl.lit(None, dtype=pl.Int64),
@@ -82,6 +122,8 @@ def _derive_employee(rows: pl.DataFrame, scope: Scope) -> pl.DataFrame:
             key_accounts_kept=pl.col("key_accounts_kept").fill_null(0),
             potential_key_accounts_kept=pl.col("potential_key_accounts_kept").fill_null(0),
             standard_clients_kept=pl.col("standard_clients_kept").fill_null(0),
+            prospects_owned=pl.col("prospects_owned").fill_null(0),
+            acquisition_deals_owned=pl.col("acquisition_deals_owned").fill_null(0),
         )
     )
 
@@ -121,6 +163,12 @@ EMPLOYEE_FACTS = (
         "standard_clients_kept",
         "integer",
         _("Standard clients the employee is responsible for (acquisition and sales work)."),
+    ),
+    Fact("prospects_owned", "integer", _("Open prospects the employee owns.")),
+    Fact(
+        "acquisition_deals_owned",
+        "integer",
+        _("Open deals with prospects (not yet clients) the employee owns."),
     ),
 )
 

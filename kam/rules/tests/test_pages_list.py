@@ -97,7 +97,10 @@ def test_it_filters_by_kind_subject_and_severity_and_searches(company: Company) 
     assert DEFERRED_RULE in documents
     assert shown(subject="sales_document") == documents
     assert shown(severity="high") == seeded(severity="high")
-    assert shown(q="CREDIT-COMMITTEE DECISION") == {DEFERRED_RULE}  # the English title
+    assert shown(q="CREDIT-COMMITTEE DECISION") == {  # the English titles
+        DEFERRED_RULE,
+        "deal_on_deferred_terms_requires_credit_approval",
+    }
     assert shown(q="has_valid_credit_decision") == seeded(
         condition__contains="has_valid_credit_decision"
     )

@@ -219,6 +219,8 @@ for _module in (
     "kam.rules.tests.permissions",
     "kam.incidents.tests.permissions",
     "kam.ledger.tests.permissions",
+    "kam.deals.tests.permissions",
+    "kam.credit.tests.permissions",
 ):
     _rows = __import__(_module, fromlist=["MATRIX", "ARGS"])
     MATRIX.update(_rows.MATRIX)
