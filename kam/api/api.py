@@ -11,6 +11,8 @@ from ninja import NinjaAPI
 from kam.api import (
     assessment,
     clients,
+    credit,
+    deals,
     imports,
     incidents,
     keyaccounts,
@@ -46,3 +48,5 @@ api.add_router("/plans", planning.router)
 api.add_router("/rules", rules.router)
 api.add_router("/incidents", incidents.router)
 api.add_router("/sales", sales.router)
+api.add_router("/deals", deals.router)
+api.add_router("/credit", credit.router)

@@ -1,0 +1,7 @@
+"""/api/credit (being built)."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["credit"])
