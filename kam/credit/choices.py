@@ -21,3 +21,12 @@ class VoteChoice(models.TextChoices):
 
 
 APPROVING = (VoteChoice.APPROVE, VoteChoice.APPROVE_REDUCED)
+
+
+class DecisionState(models.TextChoices):
+    """A decision's standing on a day (derived from its dates and revocation, never stored)."""
+
+    VALID = "valid", pgettext_lazy("credit decision", "Valid")
+    NOT_YET_VALID = "not_yet_valid", pgettext_lazy("credit decision", "Not yet valid")
+    EXPIRED = "expired", pgettext_lazy("credit decision", "Expired")
+    REVOKED = "revoked", pgettext_lazy("credit decision", "Revoked")

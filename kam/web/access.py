@@ -526,3 +526,25 @@ def can_edit_prospect(user: AnyUser, prospect: Any) -> bool:
         return True
     employee = user_employee(user)
     return employee is not None and employee.pk == prospect.owner_id and Role.SALES_REP in roles
+
+
+def applies_for_credit(user: AnyUser) -> bool:
+    """Whoever applies to the credit committee at all (``can_apply_for_credit`` decides per
+    client): the director, the key-account head, key-account managers and sales reps."""
+    return bool(
+        user_roles(user) & (CREDIT_APPLICANTS | {Role.KEY_ACCOUNT_MANAGER, Role.SALES_REP})
+    )
+
+
+def credit_client_scope(user: AnyUser, queryset: QuerySet[Client]) -> QuerySet[Client]:
+    """The clients ``user`` may apply for credit for (as ``can_apply_for_credit``): every one
+    for the director and the key-account head, else those they keep or have a deal with."""
+    if user_roles(user) & CREDIT_APPLICANTS:
+        return queryset
+    employee = user_employee(user)
+    if employee is None or not applies_for_credit(user):
+        return queryset.none()
+    from kam.deals.models import Deal
+
+    own_deals = Deal.objects.filter(owner=employee, client__isnull=False).values("client_id")
+    return queryset.filter(Q(responsible=employee) | Q(pk__in=own_deals))
