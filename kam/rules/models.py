@@ -9,10 +9,13 @@ version (none: the rule is switched off); the services keep both in step.
 
 from __future__ import annotations
 
+import datetime as dt
+import re
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils.formats import date_format, number_format
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -214,11 +217,51 @@ class _Missing(dict[str, Any]):
         return "{" + key + "}"
 
 
-def _shown(value: Any) -> Any:
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def value_labels() -> dict[str, str]:
+    """The codes facts carry (a plan's state, a client's status, a deal's stage …) as the
+    reader reads them, for messages."""
+    from kam.clients.choices import ClientStatus
+    from kam.credit.choices import ApplicationState
+    from kam.deals.choices import DealStage, ProspectStatus
+    from kam.organization.choices import DepartmentKind
+    from kam.planning.choices import PlanState
+
+    labels: dict[str, str] = {"missing": str(_("no plan"))}
+    for choices in (
+        PlanState,
+        ClientStatus,
+        DealStage,
+        ProspectStatus,
+        ApplicationState,
+        DepartmentKind,
+    ):
+        for code, label in choices.choices:
+            labels.setdefault(str(code), str(label).lower())
+    return labels
+
+
+def _shown(value: Any, labels: dict[str, str]) -> Any:
+    """A fact's value in a message: yes/no, numbers and dates in the reader's format, codes
+    as their labels, a dash for nothing."""
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     if isinstance(value, float):
-        return f"{value:,.2f}".replace(",", "\u00a0") if abs(value) >= 1000 else f"{value:g}"
+        whole = value == int(value) and abs(value) < 1e15
+        return number_format(value, decimal_pos=0 if whole else 2, force_grouping=True)
+    if isinstance(value, int):
+        return number_format(value, force_grouping=abs(value) >= 10000)
+    if isinstance(value, dt.date):
+        return date_format(value, "SHORT_DATE_FORMAT")
+    if isinstance(value, str):
+        if ISO_DATE.match(value):
+            try:
+                return date_format(dt.date.fromisoformat(value), "SHORT_DATE_FORMAT")
+            except ValueError:
+                return value
+        return labels.get(value, value)
     if value is None:
         return "—"
     return value
@@ -226,7 +269,8 @@ def _shown(value: Any) -> Any:
 
 def format_message(template: str, values: dict[str, Any]) -> str:
     try:
-        return template.format_map(_Missing({k: _shown(v) for k, v in values.items()}))
+        labels = value_labels()
+        return template.format_map(_Missing({k: _shown(v, labels) for k, v in values.items()}))
     except (ValueError, IndexError, AttributeError):
         return template
 

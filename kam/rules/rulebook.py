@@ -77,7 +77,7 @@ def seed(apps: Any = None, path: Path = DEFAULT_RULEBOOK) -> dict[str, int]:
             default_sanction=SanctionKind.objects.filter(code=sanction).first()
             if sanction
             else None,
-            notes="The default rulebook.",
+            notes="Регламент по умолчанию (default_rulebook.toml).",
             **fields,
         )
         rule.enabled_version = version

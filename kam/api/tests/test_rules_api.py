@@ -134,7 +134,7 @@ def test_it_shows_a_rule_with_its_history(company: Company, bearer: MakeClient) 
     assert detail.status_code == 200, detail.content
     body = detail.json()
     assert [(v["number"], v["state"]) for v in body["versions"]] == [(1, "enabled")]
-    assert body["versions"][0]["notes"] == "The default rulebook."
+    assert body["versions"][0]["notes"] == "Регламент по умолчанию (default_rulebook.toml)."
     assert body["versions"][0]["dry_run"] is None
     assert bearer("charlie").get("/api/rules/no_such_rule").status_code == 404
 
@@ -175,7 +175,7 @@ def test_it_checks_a_condition_without_saving_it(company: Company, bearer: MakeC
         bearer("charlie"), "/api/rules/check", {"subject_type": "client", "condition": "1=1"}
     )
     assert refused.status_code == 403
-    assert errors(post(grace, "/api/rules/check", {"subject_type": "deal", "condition": "1=1"}))
+    assert errors(post(grace, "/api/rules/check", {"subject_type": "no_such_subject", "condition": "1=1"}))
     assert errors(
         post(
             grace,
