@@ -644,3 +644,334 @@ def demo_rulebook(end: dt.date) -> dict[str, Any]:
         "escalated_now": escalated,
         "overridden": overridden,
     }
+
+
+JUSTIFICATIONS = [
+    gettext_noop(
+        "A regular buyer for three years; the tender for the next quarter asks for 45 days of "
+        "deferred payment."
+    ),
+    gettext_noop("The client is growing fast and asks for terms like its other suppliers'."),
+    gettext_noop("A key account: the annual contract includes deferred payment."),
+    gettext_noop("A new client with a good payment record elsewhere; a first limit to start."),
+]
+VOTE_COMMENTS = {
+    "approve": gettext_noop("Pays on time; the limit matches the purchases."),
+    "reduced": gettext_noop("A lower limit to start: the debt grew last quarter."),
+    "reject": gettext_noop("Invoices 60 days overdue: first the debt, then the terms."),
+}
+DEAL_TITLES = [
+    gettext_noop("Quarterly supply of paper"),
+    gettext_noop("Packaging for the new product line"),
+    gettext_noop("Office supplies for the regional branches"),
+    gettext_noop("Annual contract for consumables"),
+    gettext_noop("Trial order"),
+    gettext_noop("Stock for the new warehouse"),
+]
+
+
+def demo_credit(end: dt.date) -> dict[str, Any]:
+    """The credit committee's and the pipeline's story, once, through the services: the policy
+    (2 of 3 members), the last weeks' applications decided (approved, approved with less,
+    rejected, withdrawn), applications awaiting votes — the sales login's for 45 days with one
+    approval already, waiting for the chair (the credit login) —, prospects in every status
+    (one converted, one a possible duplicate of a client), and deals across the pipeline (at
+    the contract stage only where a decision allows it)."""
+    import contextlib
+
+    import numpy as np
+    from django.db.models import F
+    from django.utils import timezone
+    from django.utils.translation import gettext as _
+
+    from kam.clients.models import Client
+    from kam.credit.choices import VoteChoice
+    from kam.credit.models import CreditApplication, CreditDecision
+    from kam.credit.services import (
+        application_submit,
+        application_withdraw,
+        committee_chair,
+        committee_members,
+        committee_settings_update,
+        valid_decisions,
+        vote_cast,
+    )
+    from kam.deals.choices import DealStage, ProspectSource, ProspectStatus
+    from kam.deals.models import Deal, Prospect
+    from kam.deals.services import (
+        deal_create,
+        deal_move,
+        prospect_convert,
+        prospect_create,
+        prospect_status_set,
+    )
+    from kam.generator.names import company_names, make_inns
+    from kam.rules.guards import GuardRefused
+
+    User = get_user_model()
+
+    def summary() -> dict[str, Any]:
+        states = {
+            s: CreditApplication.objects.filter(state=s).count()
+            for s in ("pending", "approved", "rejected", "withdrawn")
+        }
+        return {
+            "applications": CreditApplication.objects.count(),
+            **states,
+            "committee_decisions": CreditDecision.objects.filter(source="committee").count(),
+            "prospects": Prospect.objects.count(),
+            "deals": Deal.objects.count(),
+        }
+
+    members = committee_members()
+    chair = committee_chair()
+    director = User.objects.filter(username=ROLE_LOGINS[Role.DIRECTOR]).first()
+    if CreditApplication.objects.exists() or Deal.objects.exists() or len(members) < 3:
+        return summary()
+    if chair is None:
+        return summary()
+    others = [m for m in members if m.pk != chair.pk]
+    committee_settings_update(
+        user=director, approvals_needed=2, chair_must_approve=False, validity_months=12
+    )
+    today = timezone.localdate()
+
+    def without_decision(responsible_role: str, n: int) -> list[Client]:
+        """Standard clients of a role's employees that bought lately and have no valid decision."""
+        candidates = (
+            Client.objects.filter(
+                responsible__role=responsible_role,
+                responsible__user__isnull=False,
+                sales_documents__date__gte=today - dt.timedelta(days=120),
+            )
+            .distinct()
+            .select_related("responsible__user")
+            .order_by("code")
+        )
+        found = []
+        for client in candidates:
+            if not valid_decisions(client, today) and not client.credit_applications.exists():
+                found.append(client)
+            if len(found) == n:
+                break
+        return found
+
+    def user_of(employee: Any) -> Any:
+        return employee.user if employee is not None else None
+
+    sales_login = User.objects.filter(username=ROLE_LOGINS[Role.SALES_REP]).first()
+    reps = without_decision(Role.SALES_REP, 8)
+    kams = without_decision(Role.KEY_ACCOUNT_MANAGER, 2)
+    # The sales login's own client first: its application is the one awaiting the chair.
+    reps.sort(key=lambda c: (user_of(c.responsible) != sales_login, c.code))
+    # The last weeks' decisions: approved, approved with less, rejected, withdrawn.
+    history = [
+        (reps[1] if len(reps) > 1 else None, "approve", 20),
+        (reps[2] if len(reps) > 2 else None, "reduced", 14),
+        (reps[3] if len(reps) > 3 else None, "reject", 9),
+        (reps[4] if len(reps) > 4 else None, "withdraw", 6),
+    ]
+    for n, (client, outcome, days_ago) in enumerate(history):
+        if client is None:
+            continue
+        application = application_submit(
+            client=client,
+            user=user_of(client.responsible),
+            requested_limit=str(500_000 + 100_000 * n),
+            requested_terms_days=30 if n % 2 else 45,
+            justification=_(JUSTIFICATIONS[n % len(JUSTIFICATIONS)]),
+        )
+        if outcome == "withdraw":
+            application_withdraw(
+                application=application,
+                user=user_of(client.responsible),
+                reason=_("The client chose to pay on shipment after all."),
+            )
+        elif outcome == "reject":
+            for member in others:
+                vote_cast(
+                    application=application,
+                    user=user_of(member),
+                    member=member,
+                    choice=VoteChoice.REJECT,
+                    comment=_(VOTE_COMMENTS["reject"]),
+                )
+        else:
+            vote_cast(
+                application=application,
+                user=user_of(chair),
+                member=chair,
+                choice=VoteChoice.APPROVE,
+                comment=_(VOTE_COMMENTS["approve"]),
+            )
+            reduced = outcome == "reduced"
+            vote_cast(
+                application=application,
+                user=user_of(others[0]),
+                member=others[0],
+                choice=VoteChoice.APPROVE_REDUCED if reduced else VoteChoice.APPROVE,
+                limit=str(300_000) if reduced else None,
+                comment=_(VOTE_COMMENTS["reduced" if reduced else "approve"]),
+            )
+        # That was some days ago: the application, its votes and its decision date from then.
+        shift = dt.timedelta(days=days_ago)
+        CreditApplication.objects.filter(pk=application.pk).update(
+            created_at=F("created_at") - shift, decided_at=F("decided_at") - shift
+        )
+        application.votes.update(at=F("at") - shift)
+        CreditDecision.objects.filter(application=application).update(date=today - shift)
+    # Awaiting votes: the sales login's client, 45 days, one approval; a key account's, none.
+    story = reps[0] if reps else None
+    pending = []
+    if story is not None:
+        application = application_submit(
+            client=story,
+            user=user_of(story.responsible),
+            requested_limit="750000",
+            requested_terms_days=45,
+            justification=_(JUSTIFICATIONS[0]),
+        )
+        vote_cast(
+            application=application,
+            user=user_of(others[0]),
+            member=others[0],
+            choice=VoteChoice.APPROVE,
+            comment=_(VOTE_COMMENTS["approve"]),
+        )
+        pending.append(application)
+    for client in kams[:1]:
+        pending.append(
+            application_submit(
+                client=client,
+                user=user_of(client.responsible),
+                requested_limit="2000000",
+                requested_terms_days=60,
+                justification=_(JUSTIFICATIONS[2]),
+            )
+        )
+    # Prospects of the acquisition staff, in every status.
+    hunters = list(
+        Employee.objects.filter(
+            department__kind="acquisition", is_active=True, user__isnull=False
+        ).order_by("code")
+    )
+    prospects = 0
+    if hunters:
+        total = Client.objects.count()
+        index = np.arange(total + 500, total + 509)
+        names = company_names(index, np.zeros(len(index), dtype=np.int64), total + 509)
+        inns = make_inns(np.full(len(index), 77), index)
+        sources = list(ProspectSource.values)
+        plan = [
+            ProspectStatus.NEW,
+            ProspectStatus.NEW,
+            ProspectStatus.CONTACTED,
+            ProspectStatus.CONTACTED,
+            ProspectStatus.QUALIFIED,
+            ProspectStatus.QUALIFIED,
+            ProspectStatus.LOST,
+            ProspectStatus.CONVERTED,
+        ]
+        for n, status in enumerate(plan):
+            owner = hunters[n % len(hunters)]
+            prospect = prospect_create(
+                user=user_of(owner),
+                name=names[n],
+                source=sources[n % len(sources)],
+                tax_id=str(inns[n]),
+                contact_name=_("Purchasing manager"),
+                region=_("Moscow"),
+            )
+            prospects += 1
+            if status in (
+                ProspectStatus.CONTACTED,
+                ProspectStatus.QUALIFIED,
+                ProspectStatus.LOST,
+                ProspectStatus.CONVERTED,
+            ):
+                prospect_status_set(
+                    prospect=prospect, user=user_of(owner), status=ProspectStatus.CONTACTED
+                )
+            if status in (ProspectStatus.QUALIFIED, ProspectStatus.CONVERTED):
+                prospect_status_set(
+                    prospect=prospect, user=user_of(owner), status=ProspectStatus.QUALIFIED
+                )
+                deal_create(
+                    user=user_of(owner),
+                    prospect=prospect,
+                    title=_(DEAL_TITLES[4]),
+                    amount="120000",
+                    expected_close=today + dt.timedelta(days=30),
+                )
+            if status == ProspectStatus.LOST:
+                prospect_status_set(
+                    prospect=prospect,
+                    user=user_of(owner),
+                    status=ProspectStatus.LOST,
+                    comment=_("Chose a supplier with its own delivery fleet."),
+                )
+            if status == ProspectStatus.CONVERTED:
+                prospect_convert(prospect=prospect, user=user_of(owner), confirm_new=True)
+        # One more, named like an existing client: converting it shows the duplicate.
+        twin = Client.objects.filter(responsible__isnull=False).order_by("code").first()
+        if twin is not None:
+            prospect_create(
+                user=user_of(hunters[0]),
+                name=twin.name,
+                source=ProspectSource.EXHIBITION,
+                notes=_("Met at the exhibition; may already buy from us through a branch."),
+            )
+            prospects += 1
+    # Deals across the pipeline for clients: at the contract stage or shipped only where a
+    # decision allows the terms (the rulebook would refuse otherwise).
+    decided = (
+        Client.objects.filter(credit_decisions__source="committee", responsible__user__isnull=False)
+        .distinct()
+        .select_related("responsible__user")
+        .order_by("code")
+    )
+    stages = [DealStage.CONTRACT, DealStage.SHIPPED, DealStage.PAID]
+    for n, client in enumerate(decided):
+        decision = valid_decisions(client, today)
+        if not decision:
+            continue
+        deal = deal_create(
+            user=user_of(client.responsible),
+            client=client,
+            title=_(DEAL_TITLES[n % len(DEAL_TITLES)]),
+            amount=str(min(decision[0].credit_limit / 2, 250_000)),
+            payment_terms_days=decision[0].max_terms_days,
+            expected_close=today + dt.timedelta(days=10 + 5 * n),
+            product_groups=[_("Paper"), _("Packaging")],
+        )
+        for stage in (DealStage.PROPOSAL, DealStage.NEGOTIATION, stages[n % len(stages)]):
+            if stage == DealStage.PAID:
+                deal_move(deal=deal, user=user_of(client.responsible), stage=DealStage.CONTRACT)
+                deal_move(deal=deal, user=user_of(client.responsible), stage=DealStage.SHIPPED)
+            if stage == DealStage.SHIPPED:
+                deal_move(deal=deal, user=user_of(client.responsible), stage=DealStage.CONTRACT)
+            deal_move(deal=deal, user=user_of(client.responsible), stage=stage)
+    early = [DealStage.QUALIFICATION, DealStage.PROPOSAL, DealStage.NEGOTIATION]
+    for n, client in enumerate([*reps, *kams]):
+        if client.responsible is None or client.responsible.user is None:
+            continue
+        application = next((a for a in pending if a.client_id == client.pk), None)
+        deal = deal_create(
+            user=client.responsible.user,
+            client=client,
+            title=_(DEAL_TITLES[(n + 2) % len(DEAL_TITLES)]),
+            amount=str(180_000 + 40_000 * n),
+            payment_terms_days=45 if n % 3 != 2 else 0,
+            expected_close=today + dt.timedelta(days=7 * (n + 1)),
+            product_groups=[_("Paper")],
+        )
+        target = DealStage.NEGOTIATION if application is not None else early[n % len(early)]
+        for stage in early[1 : early.index(target) + 1]:
+            deal_move(deal=deal, user=client.responsible.user, stage=stage)
+        if application is not None:
+            CreditApplication.objects.filter(pk=application.pk).update(deal=deal)
+        elif deal.payment_terms_days == 0 and n % 2 == 0:
+            # Where the client's debt is overdue, the rulebook keeps it at negotiation.
+            with contextlib.suppress(GuardRefused):
+                deal_move(deal=deal, user=client.responsible.user, stage=DealStage.CONTRACT)
+    return summary()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from kam.web.demo import (
     DEMO_PASSWORD,
     demo_assessment,
+    demo_credit,
     demo_department,
     demo_files,
     demo_import,
@@ -102,6 +103,16 @@ class Command(BaseCommand):
                 )
                 % plans
             )
+            say(_("The credit committee's decisions and the sales pipeline …"))
+            credit = demo_credit(end)
+            say(
+                _(
+                    "  %(applications)s credit applications (%(pending)s awaiting votes), "
+                    "%(committee_decisions)s committee decisions, %(prospects)s prospects, "
+                    "%(deals)s deals"
+                )
+                % credit
+            )
             say(_("Auditing the rulebook and handling its incidents …"))
             rulebook = demo_rulebook(end)
             say(
@@ -121,6 +132,7 @@ class Command(BaseCommand):
                         "assessment": assessment,
                         "department": department,
                         "plans": plans,
+                        "credit": credit,
                         "rulebook": rulebook,
                         "logins": [login for login, *_r in logins],
                         "password": DEMO_PASSWORD,

@@ -1,0 +1,66 @@
+"""The demo's credit committee and pipeline, on a small generated company: decided
+applications of the last weeks, one awaiting the chair with an approval already, prospects in
+every status, deals across the pipeline — through the services, told once."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from kam.credit.choices import ApplicationState
+from kam.credit.models import CreditApplication
+from kam.credit.services import committee_chair, valid_decisions
+from kam.deals.choices import COMMITTED_STAGES, DealStage, ProspectStatus
+from kam.deals.models import Deal, Prospect
+from kam.web.demo import (
+    demo_assessment,
+    demo_credit,
+    demo_department,
+    demo_files,
+    demo_import,
+    demo_plans,
+    demo_users,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("demo")
+    demo_files(
+        out, clients=160, years=2, seed=2026, end=timezone.localdate() - dt.timedelta(days=1)
+    )
+    return out
+
+
+def test_the_demo_has_a_committee_at_work_and_a_pipeline(files: Path) -> None:
+    end = timezone.localdate() - dt.timedelta(days=1)
+    assert all(report.ok for report in demo_import(files))
+    demo_users()
+    demo_assessment(end)
+    demo_department()
+    demo_plans()
+    story = demo_credit(end)
+    states = set(CreditApplication.objects.values_list("state", flat=True))
+    assert states == set(ApplicationState.values)
+    waiting = CreditApplication.objects.filter(state=ApplicationState.PENDING, votes__isnull=False)
+    assert waiting.exists()
+    chair = committee_chair()
+    assert chair is not None and chair.user is not None and chair.user.username == "credit"
+    first = waiting.first()
+    assert first is not None and first.requested_terms_days == 45
+    assert first.voters.filter(pk=chair.pk).exists()
+    assert {p.status for p in Prospect.objects.all()} == set(ProspectStatus.values)
+    stages = set(Deal.objects.values_list("stage", flat=True))
+    assert {DealStage.QUALIFICATION, DealStage.NEGOTIATION, DealStage.CONTRACT} <= stages
+    today = timezone.localdate()
+    for deal in Deal.objects.filter(stage__in=COMMITTED_STAGES, payment_terms_days__gt=0):
+        assert deal.client is not None
+        assert any(
+            d.max_terms_days >= deal.payment_terms_days for d in valid_decisions(deal.client, today)
+        )
+    assert demo_credit(end) == story
