@@ -10,9 +10,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from django.contrib.auth.models import User
+from django.utils import timezone
 
 from kam.clients.models import Client
 from kam.ledger.models import MonthlyRollup, Payment, SalesDocument
@@ -96,3 +98,16 @@ def company(db: None) -> Company:
         invoice_doc_no="S1",
     )
     return Company(users=users, employees=employees, clients=clients)
+
+
+@pytest.fixture(scope="module")
+def demo_company_files(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The demo's generated files for a small company (160 clients, 2 years), once per module
+    (each test imports them into its own database)."""
+    from kam.web.demo import demo_files
+
+    out = tmp_path_factory.mktemp("demo")
+    demo_files(
+        out, clients=160, years=2, seed=2026, end=timezone.localdate() - dt.timedelta(days=1)
+    )
+    return out

@@ -21,7 +21,6 @@ from kam.planning.services import current_period
 from kam.web.demo import (
     demo_assessment,
     demo_department,
-    demo_files,
     demo_import,
     demo_plans,
     demo_users,
@@ -30,14 +29,9 @@ from kam.web.demo import (
 pytestmark = pytest.mark.django_db(transaction=False)
 
 
-@pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The generated files, once for the module (each test imports them into its database)."""
-    out = tmp_path_factory.mktemp("demo")
-    demo_files(
-        out, clients=160, years=2, seed=2026, end=timezone.localdate() - dt.timedelta(days=1)
-    )
-    return out
+@pytest.fixture
+def files(demo_company_files: Path) -> Path:
+    return demo_company_files
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from kam.web.demo import (
     demo_assessment,
     demo_credit,
     demo_department,
-    demo_files,
     demo_import,
     demo_plans,
     demo_users,
@@ -28,13 +27,9 @@ from kam.web.demo import (
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(scope="module")
-def files(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("demo")
-    demo_files(
-        out, clients=160, years=2, seed=2026, end=timezone.localdate() - dt.timedelta(days=1)
-    )
-    return out
+@pytest.fixture
+def files(demo_company_files: Path) -> Path:
+    return demo_company_files
 
 
 def test_the_demo_has_a_committee_at_work_and_a_pipeline(files: Path) -> None:
