@@ -132,13 +132,12 @@ class _Reader:
             raise RuntimeError(f"reading the database failed: {answer or 'no answer'} {stderr}")
 
     def close(self) -> None:
+        if len(self._answers) < self._sent:
+            self.process.kill()  # a read nobody waits for any more
         if self.process.stdin is not None:
-            self.process.stdin.close()
-        try:
-            self.process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+            with contextlib.suppress(BrokenPipeError):
+                self.process.stdin.close()
+        self.process.wait()
         if self.process.stdout is not None:
             self.process.stdout.close()
         self._errors.close()

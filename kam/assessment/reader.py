@@ -14,6 +14,7 @@ until stdin closes; a caller that reads many frames (the audit) starts Python on
 from __future__ import annotations
 
 import json
+import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -49,6 +50,7 @@ def serve() -> None:
             answer = "ok"
         sys.stdout.write(answer + "\n")
         sys.stdout.flush()
+    os._exit(0)  # nothing to tidy: the caller waits for this exit
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -45,6 +46,8 @@ BATCH = 2000
 #: INSERT statement.
 WRITE_BATCH = 20_000
 ROWS_PER_INSERT = 500
+#: What a value written into a statement may be (ids aside): a code, as choices have.
+CODE = re.compile(r"^[A-Za-z0-9_]*$")
 #: Text fields of an incident that are blank when the audit opens it.
 BLANK_TEXTS = ("override_reason", "explanation", "decision", "dismissed_reason")
 VIOLATION_SCHEMA = pl.Schema(
@@ -128,16 +131,42 @@ def _rows_per_statement(columns: int) -> int:
     return max(1, min(ROWS_PER_INSERT, limit // columns))
 
 
-def _write(model: Any, rows: pl.DataFrame, *, json_fields: tuple[str, ...] = ()) -> None:
-    """Insert ``rows`` (columns named as the model's fields) into the model's table; a row
-    whose slot is taken is skipped."""
+def _literal(value: int | str) -> str:
+    """A value every row shares, as SQL: an id or a code (never text a user typed)."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise TypeError(f"not an id or a code: {value!r}")
+    if isinstance(value, int):
+        return str(int(value))
+    if not CODE.match(value):
+        raise ValueError(f"not a code: {value!r}")
+    return f"'{value}'"
+
+
+def _write(
+    model: Any,
+    rows: pl.DataFrame,
+    *,
+    shared: dict[str, int | str],
+    json_fields: tuple[str, ...] = (),
+) -> None:
+    """Insert ``rows`` (columns named as the model's fields) into the model's table, with
+    the ``shared`` fields' values written into the statement (fewer parameters to bind); a
+    row whose slot is taken is skipped."""
     if rows.is_empty():
         return
     meta = model._meta
     quote = connection.ops.quote_name
-    columns = ", ".join(quote(meta.get_field(name).column) for name in rows.columns)
+    names = [*rows.columns, *shared]
+    columns = ", ".join(quote(meta.get_field(name).column) for name in names)
     cast = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
-    row = "(" + ", ".join(cast if name in json_fields else "%s" for name in rows.columns) + ")"
+    row = (
+        "("
+        + ", ".join(
+            [cast if name in json_fields else "%s" for name in rows.columns]
+            + [_literal(value) for value in shared.values()]
+        )
+        + ")"
+    )
 
     def insert(count: int) -> str:
         return (
@@ -215,31 +244,33 @@ def _open_incidents(
         rows.with_columns(pl.col("violator_id").fill_null(-1).alias("_violator"))
         .join(people, on="_violator", how="left", maintain_order="left")
         .select(
-            pl.lit(version.rule_id, pl.Int64).alias("rule"),
-            pl.lit(version.pk, pl.Int64).alias("rule_version"),
-            pl.lit(IncidentKind.VIOLATION.value).alias("kind"),
-            pl.lit(subject.code).alias("subject_type"),
             *_slot_columns(subject, rows),
             pl.col("violator_id").alias("violator"),
             pl.col("_department").alias("department"),
             pl.col("_handler").alias("handler"),
-            pl.lit(version.handler_role).alias("handler_role"),
-            pl.lit(version.severity).alias("severity"),
-            pl.lit(version.subprocess).alias("subprocess"),
-            pl.lit(IncidentState.OPEN.value).alias("state"),
             pl.lit(now).alias("opened_at"),
             pl.lit(today + dt.timedelta(days=version.response_days)).alias("deadline"),
-            pl.lit(run.pk, pl.Int64).alias("audit_run"),
-            *[pl.lit("").alias(name) for name in BLANK_TEXTS],
         )
     )
+    shared: dict[str, int | str] = {
+        "rule": version.rule_id,
+        "rule_version": version.pk,
+        "kind": IncidentKind.VIOLATION.value,
+        "subject_type": subject.code,
+        "handler_role": version.handler_role,
+        "severity": version.severity,
+        "subprocess": version.subprocess,
+        "state": IncidentState.OPEN.value,
+        "audit_run": run.pk,
+        **dict.fromkeys(BLANK_TEXTS, ""),
+    }
     quote = connection.ops.quote_name
     events, incident = IncidentEvent._meta, Incident._meta
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT MAX({quote('id')}) FROM {quote(incident.db_table)}")
         before = cursor.fetchone()[0] or 0
     # A concurrent run may have taken a slot meanwhile: the constraint keeps one.
-    _write(Incident, _db_dates(incidents), json_fields=("facts",))
+    _write(Incident, _db_dates(incidents), shared=shared, json_fields=("facts",))
     # The story of each incident this run opened starts with its "opened" event (the ids
     # after ``before`` are the ones just written: the run's earlier ones are not read again).
     data = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
@@ -275,15 +306,17 @@ def _record_notices(
         return
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     notices = rows.select(
-        pl.lit(version.rule_id, pl.Int64).alias("rule"),
-        pl.lit(version.pk, pl.Int64).alias("rule_version"),
-        pl.lit(subject.code).alias("subject_type"),
         *_slot_columns(subject, rows),
         pl.col("violator_id").alias("employee"),
-        pl.lit(run.pk, pl.Int64).alias("audit_run"),
         pl.lit(now).alias("found_at"),
     )
-    _write(RuleNotice, _db_dates(notices), json_fields=("facts",))
+    shared: dict[str, int | str] = {
+        "rule": version.rule_id,
+        "rule_version": version.pk,
+        "subject_type": subject.code,
+        "audit_run": run.pk,
+    }
+    _write(RuleNotice, _db_dates(notices), shared=shared, json_fields=("facts",))
 
 
 SLOT_SCHEMA = pl.Schema(

@@ -109,6 +109,9 @@ def read_pandas(connection: Any, as_of: dt.date, zone: str) -> dict[str, pd.Data
             connection,
         ),
     }
+    # An empty table reads as columns of objects: give the keys their type.
+    for name in ("status", "credit"):
+        frames[name] = frames[name].astype({"client_id": "int64"})
     for name, columns in {
         "documents": ["date", "due_date"],
         "payments": ["date"],

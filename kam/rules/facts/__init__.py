@@ -94,7 +94,8 @@ class SubjectType:
     #: URL of a subject's page: (subject_id, subject_key, client_id) → path or "".
     link: Callable[[int | None, str, int | None], str] | None = None
     #: The frames about every client the facts of all subjects read (``common.prefetch``:
-    #: "ledger", "clients", "revenue_12m"); an audit starts reading them at once.
+    #: "ledger", "clients", "revenue_12m", "employees", "status_decisions",
+    #: "credit_decisions"); an audit starts reading them at once.
     reads: tuple[str, ...] = ()
     fact_names: frozenset[str] = field(init=False)
 

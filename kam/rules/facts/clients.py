@@ -318,7 +318,7 @@ CLIENT = register(
         base_schema=BASE_SCHEMA,
         derive=_derive_client,
         link=_client_link,
-        reads=("ledger", "clients", "revenue_12m"),
+        reads=("ledger", "clients", "revenue_12m", "status_decisions", "credit_decisions"),
     )
 )
 
@@ -488,6 +488,6 @@ KEY_ACCOUNT = register(
         base_schema=BASE_SCHEMA,
         derive=_derive_key_account,
         link=_client_link,
-        reads=("ledger", "clients", "revenue_12m"),
+        reads=("ledger", "clients", "revenue_12m", "status_decisions", "credit_decisions"),
     )
 )

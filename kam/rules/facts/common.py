@@ -68,16 +68,20 @@ def cached(key: Any, read: Callable[[], T]) -> T:
     return cache[key]  # type: ignore[no-any-return]
 
 
-#: What ``prefetch`` can read: the shared frames about every client (``SubjectType.reads``),
-#: in the order they are read (the small first: who needs only them waits least).
+#: What ``prefetch`` can read: the shared frames about every client (``SubjectType.reads``).
+#: The reader process reads these, in this order (the small first: who needs only them
+#: waits least) ...
 SHARED_FRAMES = ("clients", "ledger", "revenue_12m")
+#: ... while Django's connection reads these meanwhile.
+SHARED_MODELS = ("employees", "status_decisions", "credit_decisions")
 
 
 def prefetch(names: Iterable[str], as_of: dt.date) -> None:
     """Start reading the shared frames ``names`` about every client as of ``as_of`` (in the
     reader process, while the caller goes on); the functions that read them (``clients``,
-    ``ledger``, ``revenue_12m``) then wait for them. Only within a ``facts_cache`` block
-    (elsewhere it does nothing)."""
+    ``ledger``, ``revenue_12m``) then wait for them. The small ones read through Django
+    (``employees``, ``status_decisions``, ``credit_decisions``) are read meanwhile. Only
+    within a ``facts_cache`` block (elsewhere it does nothing)."""
     cache = _CACHE.get()
     if cache is None:
         return
@@ -92,6 +96,14 @@ def prefetch(names: Iterable[str], as_of: dt.date) -> None:
         key, queries, only = reads[name]
         if name in wanted and key not in cache:
             cache[key] = _Later(_pick(read_frames_later(queries), only))
+    models: dict[str, Callable[[], pl.DataFrame]] = {
+        "employees": employees,
+        "status_decisions": status_decisions,
+        "credit_decisions": credit_decisions,
+    }
+    for name in SHARED_MODELS:
+        if name in wanted:
+            models[name]()  # cached
 
 
 def _pick(pending: Callable[[], dict[str, pl.DataFrame]], only: str | None) -> Callable[[], Any]:
@@ -336,8 +348,8 @@ DOCUMENT_COLUMNS = {
 PAYMENT_COLUMNS = {"client_id": pl.Int64, "date": pl.Date, "amount": pl.Float64}
 
 
-#: The full ledger's documents are read in this many parts at once (by id modulo), one per
-#: core the reader has: a million documents read in two thirds of the time.
+#: The full ledger's documents are read in this many parts at once (by the id's low bits: a
+#: power of two), one per core the reader has: a million documents in two thirds of the time.
 LEDGER_PARTS = 2
 
 
@@ -352,7 +364,7 @@ def ledger_queries(as_of: dt.date, client_ids: Sequence[int] | None) -> dict[str
     parts = LEDGER_PARTS if client_ids is None else 1
     queries: dict[str, Query] = {
         f"documents.{part}": (
-            documents_sql + (f" AND id % {parts} = {part}" if parts > 1 else ""),
+            documents_sql + (f" AND (id & {parts - 1}) = {part}" if parts > 1 else ""),
             [as_of],
             DOCUMENT_COLUMNS,
         )

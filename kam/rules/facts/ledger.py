@@ -187,6 +187,6 @@ SALES_DOCUMENT = register(
         base_schema=BASE_SCHEMA,
         derive=derive,
         link=link,
-        reads=("ledger", "clients"),
+        reads=("ledger", "clients", "employees", "status_decisions", "credit_decisions"),
     )
 )

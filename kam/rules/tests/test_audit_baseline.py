@@ -6,6 +6,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -28,7 +31,7 @@ from kam.rules.engine import evaluate, facts_json, row_facts
 from kam.rules.facts import Scope, subject_type
 from kam.rules.models import Rule, RuleNotice
 
-pytestmark = [pytest.mark.django_db, pytest.mark.sqlite_only]
+pytestmark = pytest.mark.django_db
 
 FACTS = [
     "client_status",
@@ -76,6 +79,7 @@ def pandas_frames() -> dict[str, pd.DataFrame]:
     return read_pandas(connection.connection, END, settings.TIME_ZONE)
 
 
+@pytest.mark.sqlite_only  # pandas reads the embedded database's connection
 def test_the_pandas_way_computes_the_same_facts(company: Path) -> None:
     real = subject_type("sales_document").compute(Scope(as_of=END)).to_pandas()
     base = sales_document_facts(pandas_frames())
@@ -92,6 +96,7 @@ def test_the_pandas_way_computes_the_same_facts(company: Path) -> None:
     assert (merged["client_overdue_days"] > 0).any() and (merged["exposure"] > 0).any()
 
 
+@pytest.mark.sqlite_only  # pandas reads the embedded database's connection
 def test_the_pandas_way_finds_exactly_the_audits_breaches(company: Path) -> None:
     sales_rules = set(
         Rule.objects.filter(
@@ -176,3 +181,75 @@ def test_the_audit_writes_what_the_models_would(company: Path) -> None:
         row["document_date"],
         row["period_month"],
     )
+
+
+READ_PATHS = """
+import json
+from django.db import transaction
+from polars.testing import assert_frame_equal
+from kam.assessment.frames import _connectorx_url
+from kam.assessment.testing import END
+from kam.rules.audit import audit_run
+
+
+class Undo(Exception):
+    pass
+
+
+try:
+    with transaction.atomic():  # Django's own cursor reads everything; then undone
+        assert _connectorx_url() is None
+        slow = audit_run(as_of=END)
+        raise Undo
+except Undo:
+    pass
+assert _connectorx_url() is not None
+fast = audit_run(as_of=END)  # the reader process, the shared frames read ahead
+keys = ["rule_code", "subject_type", "subject_key"]
+assert_frame_equal(fast.violations.sort(keys), slow.violations.sort(keys))
+for name in ("subjects", "violations", "incidents_opened", "notices", "by_rule"):
+    assert fast.figures[name] == slow.figures[name], name
+print("same", json.dumps(fast.figures["by_rule"]))
+"""
+
+
+@pytest.mark.sqlite_only  # the reader process is how SQLite files are read
+def test_the_reader_process_and_djangos_cursor_find_the_same(tmp_path: Path) -> None:
+    """An audit of a database file reads through one reader process with the frames about
+    every client read ahead; inside a transaction it reads on Django's connection. Both find
+    the same breaches, and the reader leaves no files behind."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    env = {
+        **os.environ,
+        "KAM_DATABASE_URL": f"sqlite:///{tmp_path}/kam.sqlite3",
+        "TMPDIR": str(scratch),
+    }
+
+    def kam(*args: str) -> str:
+        result = subprocess.run(
+            [sys.executable, "-m", "kam.manage", *args], env=env, capture_output=True, text=True
+        )
+        assert result.returncode == 0, result.stderr[-2000:]
+        return result.stdout
+
+    kam("migrate", "-v0")
+    folder = tmp_path / "company"
+    kam(
+        "generate",
+        "--clients",
+        "120",
+        "--seed",
+        "11",
+        "--end",
+        END.isoformat(),
+        "--out",
+        str(folder),
+    )
+    for kind in ("employees", "clients", "sales", "payments", "credit_decisions"):
+        kam("import", kind, str(folder / f"{kind}.csv"))
+    out = kam("shell", "-c", READ_PATHS)
+    assert "same" in out
+    by_rule = json.loads(out.split("same", 1)[1])
+    assert by_rule["deferred_payment_requires_credit_approval"] > 20
+    assert list(scratch.iterdir()) == []
