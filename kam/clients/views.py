@@ -27,6 +27,7 @@ from kam.clients.services import (
     contact_delete,
 )
 from kam.credit.panels import client_credit_panel
+from kam.deals.selectors import client_deals_panel
 from kam.incidents.panels import client_incidents_panel
 from kam.keyaccounts.selectors import client_ownership
 from kam.web import access
@@ -132,6 +133,7 @@ def client_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
         "ownership": client_ownership(client),
         "plans": client_plans_panel(client=client, user=request.user, as_of=timezone.localdate()),
         "incidents_panel": client_incidents_panel(client=client, user=request.user),
+        "deals_panel": client_deals_panel(client=client, user=request.user),
         "credit_panel": client_credit_panel(client=client, user=request.user),
         "can_hand_over": access.can_hand_over(request.user, client),
         "can_register_sale": access.can_register_sale(request.user, client),
