@@ -17,7 +17,6 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied, ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -28,6 +27,7 @@ from django.views.decorators.http import require_POST
 from kam.clients.models import Client
 from kam.credit import selectors, services
 from kam.credit.choices import ApplicationState, VoteChoice
+from kam.credit.filters import client_matches
 from kam.credit.forms import ApplicationForm, VoteForm, WithdrawForm
 from kam.credit.models import CreditApplication, CreditDecision
 from kam.credit.views import member_of, require_role
@@ -89,7 +89,7 @@ def _picker(request: HttpRequest) -> HttpResponse:
     text = request.GET.get("q", "").strip()
     clients = access.credit_client_scope(request.user, Client.objects.all())
     if text:
-        clients = clients.filter(Q(name__icontains=text) | Q(code__iexact=text) | Q(tax_id=text))
+        clients = client_matches(clients, text)
     found = list(clients.select_related("responsible").order_by("name")[: PICKER_SIZE + 1])
     context = {
         "q": text,

@@ -121,7 +121,7 @@ def decisions_export_view(request: HttpRequest, fmt: str) -> HttpResponseBase:
                 d.max_terms_days,
                 d.valid_until,
                 d.get_source_display(),
-                DecisionState(d.standing).label,
+                str(DecisionState(d.standing).label),
                 d.application.number if d.application else "",
                 timezone.localtime(d.revoked_at).replace(tzinfo=None) if d.revoked_at else "",
                 d.revoked_by.get_username() if d.revoked_by else "",

@@ -7,6 +7,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import Q, QuerySet
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from kam.credit.choices import ApplicationState, DecisionState
@@ -54,13 +55,22 @@ def sorted_by(
     return queryset.order_by(*fields)
 
 
-def _client_search(prefix: str, value: str) -> Q:
-    """A client by name (part of it), code or tax id."""
-    return (
-        Q(**{f"{prefix}name__icontains": value})
-        | Q(**{f"{prefix}code__iexact": value})
+def client_matches(
+    queryset: QuerySet[Any], value: str, prefix: str = "", extra: Q | None = None
+) -> QuerySet[Any]:
+    """Rows whose client (``prefix`` leads to it) has ``value`` in its name (any letter case,
+    Russian too: kam.clients.search), or as its code or tax id; or that match ``extra``."""
+    folded = value.lower()
+    query = (
+        Q(_client_name_folded__contains=folded)
+        | Q(_client_code_folded=folded)
         | Q(**{f"{prefix}tax_id": value})
     )
+    if extra is not None:
+        query |= extra
+    return queryset.annotate(
+        _client_name_folded=Lower(f"{prefix}name"), _client_code_folded=Lower(f"{prefix}code")
+    ).filter(query)
 
 
 class ApplicationFilterSet(django_filters.FilterSet):
@@ -89,11 +99,9 @@ class ApplicationFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        query = _client_search("client__", value)
         digits = value.upper().removeprefix("CA-").lstrip("0")
-        if digits.isdigit():
-            query |= Q(pk=int(digits))
-        return queryset.filter(query)
+        number = Q(pk=int(digits)) if digits.isdigit() else None
+        return client_matches(queryset, value, "client__", number)
 
 
 class DecisionFilterSet(django_filters.FilterSet):
@@ -123,4 +131,4 @@ class DecisionFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(_client_search("client__", value) | Q(decision_no__iexact=value))
+        return client_matches(queryset, value, "client__", Q(decision_no__iexact=value))

@@ -148,9 +148,10 @@ class RevokeForm(forms.Form):
 
 
 class CommitteeSettingsForm(forms.Form):
+    # The bounds are the service's to tell (it knows how many members there are).
     approvals_needed = forms.IntegerField(
         label=_("Approvals needed"),
-        min_value=1,
+        widget=forms.NumberInput(attrs={"min": 1}),
         help_text=_("M of the N members who may vote on an application."),
     )
     chair_must_approve = forms.BooleanField(
@@ -160,7 +161,6 @@ class CommitteeSettingsForm(forms.Form):
     )
     validity_months = forms.IntegerField(
         label=_("Decisions valid for, months"),
-        min_value=1,
-        max_value=36,
+        widget=forms.NumberInput(attrs={"min": 1, "max": 36}),
         help_text=_("The default validity of an application that does not say until when."),
     )
