@@ -356,8 +356,8 @@ def _clear_and_recur(
     broken_keys: pl.DataFrame,
     now: dt.datetime,
 ) -> tuple[int, int]:
-    """Note the open incidents whose subject was judged and no longer breaks the rule, and
-    those whose breach came back."""
+    """Note the open incidents whose subject was judged (is in the frame ``evaluated``) and
+    no longer breaks the rule, and those whose breach came back."""
     changed = (
         slots.filter(pl.col("_state").is_in([str(s) for s in ACTIVE_STATES]))
         .join(
@@ -371,7 +371,11 @@ def _clear_and_recur(
     )
     # Of those, the ones whose subject was judged this time (usually none are left to ask).
     judged = (
-        changed.join(evaluated.rename({"subject_key": "_key"}), on="_key", how="semi")
+        changed.join(
+            evaluated.select(pl.col("subject_key").cast(pl.String).alias("_key")),
+            on="_key",
+            how="semi",
+        )
         if not changed.is_empty()
         else changed
     )
@@ -464,7 +468,6 @@ def audit_run(
             subject = subject_type(code)
             frame = subject.compute(Scope(as_of=as_of, since=since))
             figures["subjects"] += frame.height
-            evaluated = frame.select(pl.col("subject_key").cast(pl.String)).unique()
             for version in type_versions:
                 broken = evaluate(subject, frame, version.condition, version.parameters)
                 found = breach_rows(subject, version, frame, broken).with_columns(
@@ -501,7 +504,7 @@ def audit_run(
                             subject, version, new, handlers, run, today
                         )
                         cleared, recurred = _clear_and_recur(
-                            slots, evaluated, found.select("subject_key").unique(), now
+                            slots, frame, found.select("subject_key").unique(), now
                         )
                         figures["cleared"] += cleared
                         figures["recurred"] += recurred
