@@ -170,6 +170,13 @@ def test_the_terms_within_the_decision_are_marked_so(company: Company) -> None:
     assert credit["position"].available == Decimal("1000000.00")
     html = page.content.decode()
     assert "within the decision" in html and "CD-1" in html and 'id="apply-link"' not in html
+    # and the contract goes through, counted in the client's exposure
+    response = browser_for(company, "erin").post(move(deal), {"stage": "contract"})
+    assert response.status_code == 302
+    deal.refresh_from_db()
+    assert deal.stage == "contract"
+    page = browser_for(company, "erin").get(card(deal))
+    assert page.context["credit"]["position"].exposure == Decimal("450000.00")
 
 
 # --- Moves -------------------------------------------------------------------------------------

@@ -168,6 +168,19 @@ def test_the_board_filters_by_owner_search_terms_and_close(
     assert heads(response)["qualification"][0] == 3  # all made to close the same day
 
 
+def test_a_filter_from_the_page_swaps_only_the_board_or_the_table(
+    company: Company, deals: dict[str, Deal]
+) -> None:
+    browser = browser_for(company, "alice")
+    fragment = browser.get(PIPELINE + "?q=бумага", headers={"HX-Request": "true"})
+    html = fragment.content.decode()
+    assert 'id="board"' in html and "<html" not in html
+    fragment = browser.get(PIPELINE + "?view=table&q=бумага", headers={"HX-Request": "true"})
+    html = fragment.content.decode()
+    assert "deals-table" in html and "<html" not in html
+    assert "export.csv?view=table&amp;q=" in html  # the export follows the filter
+
+
 def rows(response: Any) -> list[int]:
     return [d.pk for d in response.context["page"].object_list]
 
