@@ -3,6 +3,7 @@ confirmation is asked; the services decide (their refusals come back beside the 
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -11,6 +12,18 @@ from django.utils.translation import pgettext_lazy
 
 from kam.credit.choices import VoteChoice
 from kam.credit.services import MAX_TERMS_DAYS
+
+
+def is_amount(value: str) -> bool:
+    """Whether ``value`` reads as a non-negative amount the way people type it (spaces between
+    thousands, a decimal comma)."""
+    text = value.replace("\u00a0", "").replace(" ", "").replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        return False
+    return number.is_finite() and number >= 0
+
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 MONEY = forms.TextInput(attrs={"inputmode": "decimal", "autocomplete": "off"})
@@ -45,7 +58,7 @@ class ApplicationForm(forms.Form):
         label=_("Valid until"),
         widget=DATE,
         required=False,
-        help_text=_("Empty: the committee's default validity from the decision's day."),
+        help_text=_("When the credit ends; filled in with the committee's default validity."),
     )
     justification = forms.CharField(
         label=_("Justification"),
@@ -55,6 +68,13 @@ class ApplicationForm(forms.Form):
             "history with us, guarantees. The members read it with the client's facts."
         ),
     )
+
+    def clean_requested_limit(self) -> str:
+        # Said beside the field with the others' errors (the service checks it again).
+        value = self.cleaned_data.get("requested_limit") or ""
+        if not is_amount(value):
+            raise forms.ValidationError(_("Enter an amount, e.g. 500 000."))
+        return value
 
     def __init__(self, *args: Any, deals: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -69,7 +89,7 @@ class VoteForm(forms.Form):
     """A member's vote. A vote is never changed: the page asks to confirm before it is cast."""
 
     choice = forms.ChoiceField(
-        label=_("Your vote"), choices=VoteChoice.choices, widget=forms.RadioSelect
+        label=_("How you vote"), choices=VoteChoice.choices, widget=forms.RadioSelect
     )
     limit = forms.CharField(
         label=_("Lower limit you approve"),
@@ -97,6 +117,9 @@ class VoteForm(forms.Form):
         choice = data.get("choice")
         if choice == VoteChoice.REJECT and not (data.get("comment") or "").strip():
             self.add_error("comment", _("Say why you reject: the applicant reads it."))
+        limit = (data.get("limit") or "").strip()
+        if choice == VoteChoice.APPROVE_REDUCED and limit and not is_amount(limit):
+            self.add_error("limit", _("Enter an amount, e.g. 400 000."))
         if (
             choice == VoteChoice.APPROVE_REDUCED
             and not (data.get("limit") or "").strip()
@@ -109,7 +132,7 @@ class VoteForm(forms.Form):
     def summary(self) -> list[tuple[str, str]]:
         """The vote as the confirmation page repeats it."""
         data = self.cleaned_data
-        rows = [(str(_("Your vote")), str(VoteChoice(data["choice"]).label))]
+        rows = [(str(self.fields["choice"].label), str(VoteChoice(data["choice"]).label))]
         if data["choice"] == VoteChoice.APPROVE_REDUCED:
             if (data.get("limit") or "").strip():
                 rows.append((str(self.fields["limit"].label), data["limit"]))

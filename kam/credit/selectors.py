@@ -241,6 +241,10 @@ def ballot(application: CreditApplication) -> Ballot:
         )
         for m in voters
     ]
+    # Those who voted in the order they did, then those who have not, by name (the minutes).
+    seats.sort(
+        key=lambda s: (s.vote is None, s.vote.at.timestamp() if s.vote else 0.0, s.member.name)
+    )
     voter_ids = {m.pk for m in voters}
     responsible_id = application.client.responsible_id
     deal_owner_id = application.deal.owner_id if application.deal else None

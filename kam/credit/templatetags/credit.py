@@ -14,18 +14,29 @@ from django import template
 from django.template.defaultfilters import floatformat
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
+from django.utils.translation import pgettext_lazy
 
 from kam.credit.choices import ApplicationState, DecisionState, VoteChoice
 
 register = template.Library()
 
 
-def _badge(kind: str, code: str, label: Any) -> SafeString:
+#: A vote as a badge says it short; its title says it in full.
+SHORT_VOTES = {
+    VoteChoice.APPROVE.value: pgettext_lazy("committee vote, short", "Approve"),
+    VoteChoice.APPROVE_REDUCED.value: pgettext_lazy("committee vote, short", "Approve with less"),
+    VoteChoice.REJECT.value: pgettext_lazy("committee vote, short", "Reject"),
+}
+
+
+def _badge(kind: str, code: str, label: Any, title: Any = "") -> SafeString:
     return format_html(
-        '<span class="badge {kind} {kind}-{code}" data-state="{code}">{label}</span>',
+        '<span class="badge {kind} {kind}-{code}" data-state="{code}" title="{title}">{label}'
+        "</span>",
         kind=kind,
         code=code,
         label=label,
+        title=title or label,
     )
 
 
@@ -47,7 +58,7 @@ def decision_state(code: Any) -> SafeString:
 def vote_badge(value: Any) -> SafeString:
     code = str(getattr(value, "choice", value) or "")
     label = VoteChoice(code).label if code in VoteChoice.values else code
-    return _badge("vote", code, label)
+    return _badge("vote", code, SHORT_VOTES.get(code, label), label)
 
 
 @register.filter

@@ -81,14 +81,14 @@ def test_bad_numbers_are_refused_beside_their_fields(committee: Committee) -> No
     )
     assert refused.status_code == 400
     errors = refused.context["form"].errors
-    assert set(errors) == {"requested_terms_days", "justification"}
-    # the form passes what it can check; the service tells the rest beside the fields
-    refused = filing(
-        committee, "erin", "C1", requested_limit="много", valid_until=TODAY.isoformat()
-    )
+    assert set(errors) == {"requested_limit", "requested_terms_days", "justification"}
+    assert errors["requested_limit"] == ["Enter an amount, e.g. 500 000."]
+    # what the form cannot tell, the service tells beside the field
+    refused = filing(committee, "erin", "C1", valid_until=TODAY.isoformat())
+    assert refused.status_code == 400
     errors = refused.context["form"].errors
-    assert errors["requested_limit"] == ["Enter a number."]
-    assert errors["valid_until"] == ["A decision is asked for the future: a date after today."]
+    assert errors == {"valid_until": ["A decision is asked for the future: a date after today."]}
+    assert "A decision is asked for the future" in refused.content.decode()
     assert not CreditApplication.objects.exists()
 
 

@@ -142,6 +142,8 @@ def test_approving_with_less_says_how_much_less(committee: Committee) -> None:
     empty = vote_posted(committee, application, "cora", VoteChoice.APPROVE_REDUCED)
     assert empty.status_code == 400
     assert "limit" in empty.context["vote_form"].errors
+    words = vote_posted(committee, application, "cora", VoteChoice.APPROVE_REDUCED, limit="много")
+    assert words.context["vote_form"].errors["limit"] == ["Enter an amount, e.g. 400 000."]
     more = vote_posted(committee, application, "cora", VoteChoice.APPROVE_REDUCED, limit="900000")
     assert more.status_code == 400
     assert more.context["vote_form"].errors["limit"] == [
