@@ -122,7 +122,7 @@ class VoteForm(forms.Form):
             self.add_error("limit", _("Enter an amount, e.g. 400 000."))
         if (
             choice == VoteChoice.APPROVE_REDUCED
-            and not (data.get("limit") or "").strip()
+            and not limit
             and data.get("terms_days") is None
             and "terms_days" not in self.errors
         ):
