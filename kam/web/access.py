@@ -531,9 +531,7 @@ def can_edit_prospect(user: AnyUser, prospect: Any) -> bool:
 def applies_for_credit(user: AnyUser) -> bool:
     """Whoever applies to the credit committee at all (``can_apply_for_credit`` decides per
     client): the director, the key-account head, key-account managers and sales reps."""
-    return bool(
-        user_roles(user) & (CREDIT_APPLICANTS | {Role.KEY_ACCOUNT_MANAGER, Role.SALES_REP})
-    )
+    return bool(user_roles(user) & (CREDIT_APPLICANTS | {Role.KEY_ACCOUNT_MANAGER, Role.SALES_REP}))
 
 
 def credit_client_scope(user: AnyUser, queryset: QuerySet[Client]) -> QuerySet[Client]:
