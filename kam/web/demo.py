@@ -955,7 +955,7 @@ def demo_credit(end: dt.date) -> dict[str, Any]:
     for n, client in enumerate([*reps, *kams]):
         if client.responsible is None or client.responsible.user is None:
             continue
-        application = next((a for a in pending if a.client_id == client.pk), None)
+        applied = next((a for a in pending if a.client_id == client.pk), None)
         deal = deal_create(
             user=client.responsible.user,
             client=client,
@@ -965,11 +965,11 @@ def demo_credit(end: dt.date) -> dict[str, Any]:
             expected_close=today + dt.timedelta(days=7 * (n + 1)),
             product_groups=[_("Paper")],
         )
-        target = DealStage.NEGOTIATION if application is not None else early[n % len(early)]
+        target = DealStage.NEGOTIATION if applied is not None else early[n % len(early)]
         for stage in early[1 : early.index(target) + 1]:
             deal_move(deal=deal, user=client.responsible.user, stage=stage)
-        if application is not None:
-            CreditApplication.objects.filter(pk=application.pk).update(deal=deal)
+        if applied is not None:
+            CreditApplication.objects.filter(pk=applied.pk).update(deal=deal)
         elif deal.payment_terms_days == 0 and n % 2 == 0:
             # Where the client's debt is overdue, the rulebook keeps it at negotiation.
             with contextlib.suppress(GuardRefused):
