@@ -19,7 +19,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
@@ -36,26 +36,17 @@ from kam.web import access
 
 #: The form or the card again with what was refused (a plain POST that did not go through).
 PAGE_INVALID = 400
-#: The credit committee's application form, should its page not be there (credit:apply).
-CREDIT_APPLY_PATH = "/credit/applications/new/"
 
 
 def credit_apply_url(deal: Deal) -> str:
     """The credit committee's application form for the deal's client, with the deal named."""
-    try:
-        path = reverse("credit:apply")
-    except NoReverseMatch:
-        path = CREDIT_APPLY_PATH
-    return path + "?" + urlencode({"client": deal.client_id or "", "deal": deal.pk})
+    return (
+        reverse("credit:apply") + "?" + urlencode({"client": deal.client_id or "", "deal": deal.pk})
+    )
 
 
 def credit_decision_url(decision: Any) -> str:
-    if decision is None:
-        return ""
-    try:
-        return reverse("credit:decision", args=[decision.pk])
-    except NoReverseMatch:
-        return ""
+    return reverse("credit:decision", args=[decision.pk]) if decision is not None else ""
 
 
 def _deal(request: HttpRequest, pk: int) -> Deal:
@@ -149,6 +140,8 @@ def _credit(deal: Deal) -> dict[str, Any] | None:
     """The client's credit position beside the deal, and how the deal's terms stand to it."""
     if deal.client is None:
         return None
+    from kam.credit.choices import ApplicationState
+    from kam.credit.models import CreditApplication
     from kam.credit.services import credit_position
 
     position = credit_position(deal.client)
@@ -166,9 +159,11 @@ def _credit(deal: Deal) -> dict[str, Any] | None:
         "needs_committee": allowed is False,
         "show_with_deal": deal.payment_terms_days > 0
         and deal.stage not in (*COMMITTED_STAGES, *FINAL_STAGES),
-        "apply_url": CREDIT_APPLY_PATH
-        + "?"
-        + urlencode({"client": deal.client.pk, "deal": deal.pk}),
+        "apply_url": credit_apply_url(deal),
+        # An application already awaiting the committee's votes: no second one.
+        "pending_application": CreditApplication.objects.filter(
+            client=deal.client, state=ApplicationState.PENDING
+        ).first(),
     }
 
 
