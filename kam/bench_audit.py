@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 
 from kam.bench import kam_env, kam_run
-from kam.bench_assess import END, MEASURE, _bench_dir
+from kam.bench_assess import END, _bench_dir
 
 ROOT = Path(__file__).resolve().parent
 #: How many rules are enabled when the audit runs.
@@ -236,6 +236,19 @@ def _fresh_copy(pristine: Path) -> Path:
     return work
 
 
+MEASURE = """
+import json, resource, subprocess, sys, time
+started = time.perf_counter()
+result = subprocess.run(sys.argv[1:], capture_output=True, text=True)
+seconds = time.perf_counter() - started
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"rc": result.returncode, "seconds": seconds,
+                  "peak_rss_mb": usage.ru_maxrss // 1024,
+                  "cpu_seconds": usage.ru_utime + usage.ru_stime,
+                  "stdout": result.stdout[-4000:], "stderr": result.stderr[-4000:]}))
+"""
+
+
 def _measure(env: dict[str, str], *args: str) -> dict[str, object]:
     """Run ``args`` in a fresh process (through a wrapper that reports its peak memory)."""
     result = subprocess.run(
@@ -293,6 +306,9 @@ def run(clients: int) -> dict[str, object]:
         "notices": report["notices"],
         "seconds": seconds,
         "audit_seconds": report["seconds"],
+        # CPU time of the audit's processes (2 cores; other work on the machine does not
+        # change it, while it stretches the wall time).
+        "cpu_seconds": round(float(first["cpu_seconds"]), 2),  # type: ignore[arg-type]
         "rerun_seconds": round(float(again["seconds"]), 2),  # type: ignore[arg-type]
         "rerun_opened": rerun["incidents_opened"],
         "peak_rss_mb": max(int(first["peak_rss_mb"]), int(again["peak_rss_mb"])),  # type: ignore[call-overload]
