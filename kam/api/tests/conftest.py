@@ -3,7 +3,8 @@
 alice director · charlie and dave key-account managers · frank auditor · grace analyst ·
 helen key-account head · erin sales rep · judy acquisition rep · ivan has a login but no role.
 Clients: C1 is charlie's (with sales, a payment and a credit decision), C2 dave's, C3 nobody's;
-their assignment history starts two years ago (assigned_since).
+their assignment history starts two years ago (assigned_since). The committee fixture adds the
+credit committee: kate its chair, leo and mia members.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from kam.clients.models import Client
 from kam.imports.services import import_file
 from kam.keyaccounts.choices import Source
 from kam.keyaccounts.services import assignments_sync
-from kam.organization.models import Employee
+from kam.organization.models import Department, Employee
 from kam.organization.testing import staff_create
 
 PEOPLE = [
@@ -35,6 +36,13 @@ PEOPLE = [
     ("helen", "E9", "Елена Главная", "key_accounts", "key_account_head"),
     ("erin", "E5", "Ирина Продажная", "sales", "sales_rep"),
     ("judy", "E10", "Юлия Привлекающая", "acquisition", "sales_rep"),
+]
+
+#: The credit committee (the committee fixture): kate chairs it (the department's head).
+COMMITTEE = [
+    ("kate", "E11", "Катерина Председатель", "credit_committee", "credit_committee_member"),
+    ("leo", "E12", "Лев Кредитный", "credit_committee", "credit_committee_member"),
+    ("mia", "E13", "Мия Кредитная", "credit_committee", "credit_committee_member"),
 ]
 
 
@@ -112,6 +120,17 @@ def company(db: None, tmp_path: Path) -> Company:
         report = import_file(kind=kind, path=path)
         assert report.ok, report.errors
     return Company(users=users, employees=employees, clients=clients)
+
+
+@pytest.fixture
+def committee(company: Company) -> Company:
+    """The company with its credit committee: kate (the chair), leo and mia; the policy needs
+    two approvals of the three."""
+    users, employees = staff_create(COMMITTEE)
+    company.users.update(users)
+    company.employees.update(employees)
+    Department.objects.filter(kind="credit_committee").update(head=employees["kate"])
+    return company
 
 
 MakeClient = Callable[[str], HttpClient]

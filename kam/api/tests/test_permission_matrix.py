@@ -19,6 +19,10 @@ from kam.api.services import api_token_create
 from kam.api.tests.conftest import PEOPLE, Company
 from kam.assessment.services import cycle_run
 from kam.clients.models import Client
+from kam.credit.models import CreditApplication, CreditDecision
+from kam.credit.services import application_submit
+from kam.deals.models import Deal, Prospect
+from kam.deals.services import deal_create, prospect_create
 from kam.incidents.choices import IncidentState
 from kam.incidents.models import CorrectiveAction, Incident, SanctionKind
 from kam.keyaccounts.models import Handover
@@ -34,7 +38,8 @@ from kam.rules.services import VersionInput, version_save
 
 pytestmark = pytest.mark.django_db
 
-ROLES = [p[0] for p in PEOPLE] + ["ivan"]
+#: kate chairs the credit committee (conftest's committee fixture).
+ROLES = [p[0] for p in PEOPLE] + ["kate", "ivan"]
 
 
 def answers(default: int, anonymous: int = 401, **per_role: int) -> dict[str, int]:
@@ -48,8 +53,9 @@ def only(
     return {**answer, **per_role}
 
 
-# Cycles and proposals: whoever reads every client (the director, auditor, analyst and head).
-VIEW_ASSESSMENT = ["alice", "frank", "grace", "helen"]
+# Cycles and proposals: whoever reads every client (the director, auditor, analyst, head and
+# the credit committee's members).
+VIEW_ASSESSMENT = ["alice", "frank", "grace", "helen", "kate"]
 # Status decisions, handovers and workload limits: the director and the key-account head.
 DECIDERS = ["alice", "helen"]
 # The department's board and workload: whoever reads every client.
@@ -60,6 +66,8 @@ NOT_THEIRS = {"dave": 404, "erin": 404, "judy": 404}
 VIEW_PLAN = [*VIEW_DEPARTMENT, "charlie"]
 # Only charlie writes it; those who read it but may not write it are refused.
 PLAN_OWNER = dict.fromkeys(VIEW_DEPARTMENT, 403)
+# Those who read the plan but neither approve nor close it.
+READERS_OF_PLANS = {"charlie": 403, "frank": 403, "grace": 403, "kate": 403}
 # Who makes plans: the responsible manager, the head and the director; dave keeps no key account.
 MAKE_PLANS = ["alice", "charlie", "dave", "helen"]
 # The rulebook: everyone with a role reads it; the director and the analyst write it and run
@@ -69,10 +77,17 @@ RULE_EDITORS = ["alice", "grace"]
 # (his department's head) the handler. The director, the auditor and the analyst read every
 # incident; dave, erin and judy do not find it.
 INCIDENT_READERS = ["alice", "frank", "grace", "charlie", "helen"]
-NOT_IN_THE_STORY = {"dave": 404, "erin": 404, "judy": 404, "ivan": 403}
+NOT_IN_THE_STORY = {"dave": 404, "erin": 404, "judy": 404, "kate": 404, "ivan": 403}
 # Who may investigate, decide, close and dismiss: the handler and the director.
 HANDLE = {"frank": 403, "grace": 403, "charlie": 403, **NOT_IN_THE_STORY}
 SCORECARD_READERS = ["alice", "frank", "grace", "helen"]
+# Whoever reads every client reads every prospect, deal and application (kate: the committee).
+READ_ALL = ["alice", "frank", "grace", "helen", "kate"]
+# erin's prospect: read by those who read everything; worked by erin and the director only.
+PROSPECT_READERS = {"frank": 403, "grace": 403, "helen": 403, "kate": 403}
+# charlie's deal for C1 (a key account): charlie, the head and the director work it.
+DEAL_EDITORS = ["alice", "charlie", "helen"]
+DEAL_READERS = {"frank": 403, "grace": 403, "kate": 403}
 
 
 # (method, path) → expected status per caller
@@ -154,13 +169,13 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ),
     # Each caller finds the plan submitted (approve, return) or approved (close).
     ("post", "/api/plans/{plan_id}/approve"): only(
-        DECIDERS, 200, no=404, anonymous=403, ivan=403, charlie=403, frank=403, grace=403
+        DECIDERS, 200, no=404, anonymous=403, ivan=403, **READERS_OF_PLANS
     ),
     ("post", "/api/plans/{plan_id}/return"): only(
-        DECIDERS, 200, no=404, anonymous=403, ivan=403, charlie=403, frank=403, grace=403
+        DECIDERS, 200, no=404, anonymous=403, ivan=403, **READERS_OF_PLANS
     ),
     ("post", "/api/plans/{plan_id}/close"): only(
-        [*DECIDERS, "charlie"], 200, no=404, anonymous=403, ivan=403, frank=403, grace=403
+        [*DECIDERS, "charlie"], 200, no=404, anonymous=403, ivan=403, frank=403, grace=403, kate=403
     ),
     ("get", "/api/rules"): answers(200, ivan=403),
     # Each editor writes a rule of a new code.
@@ -211,6 +226,64 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     ("post", "/api/sales"): only(
         ["alice", "charlie", "helen"], 201, anonymous=403, **NOT_THEIRS, ivan=403
     ),
+    # Prospects: erin's; every reader of all clients reads it, erin and the director work it.
+    ("get", "/api/deals/prospects"): answers(200, ivan=403),
+    # The key-account department does not prospect: its people are refused as owners (422).
+    ("post", "/api/deals/prospects"): only(
+        ["alice", "erin", "judy"], 201, anonymous=403, charlie=422, dave=422, helen=422
+    ),
+    ("get", "/api/deals/prospects/{prospect_id}"): only([*READ_ALL, "erin"], 200, no=404, ivan=403),
+    ("patch", "/api/deals/prospects/{prospect_id}"): only(
+        ["alice", "erin"], 200, no=404, anonymous=403, ivan=403, **PROSPECT_READERS
+    ),
+    # Each caller finds the prospect new (status) or new and unconverted (convert).
+    ("post", "/api/deals/prospects/{prospect_id}/status"): only(
+        ["alice", "erin"], 200, no=404, anonymous=403, ivan=403, **PROSPECT_READERS
+    ),
+    ("get", "/api/deals/prospects/{prospect_id}/duplicates"): only(
+        [*READ_ALL, "erin"], 200, no=404, ivan=403
+    ),
+    ("post", "/api/deals/prospects/{prospect_id}/convert"): only(
+        ["alice", "erin"], 200, no=404, anonymous=403, ivan=403, **PROSPECT_READERS
+    ),
+    # Deals: charlie's for C1 (a key account); the head changes the department's deals.
+    ("get", "/api/deals"): answers(200, ivan=403),
+    ("get", "/api/deals/pipeline"): answers(200, ivan=403),
+    ("post", "/api/deals"): only(DEAL_EDITORS, 201, anonymous=403, **NOT_THEIRS),
+    ("get", "/api/deals/{deal_id}"): only([*READ_ALL, "charlie"], 200, no=404, ivan=403),
+    ("patch", "/api/deals/{deal_id}"): only(
+        DEAL_EDITORS, 200, no=404, anonymous=403, ivan=403, **DEAL_READERS
+    ),
+    # Each caller finds the deal at the qualification stage and moves it to the proposal.
+    ("post", "/api/deals/{deal_id}/move"): only(
+        DEAL_EDITORS, 200, no=404, anonymous=403, ivan=403, **DEAL_READERS
+    ),
+    # The committee: charlie's application for C1, awaiting votes (each caller finds it so).
+    ("get", "/api/credit/applications"): answers(200, ivan=403),
+    ("post", "/api/credit/applications"): only(
+        DEAL_EDITORS, 201, anonymous=403, **NOT_THEIRS, **DEAL_READERS
+    ),
+    ("get", "/api/credit/applications/{application_id}"): only(
+        [*READ_ALL, "charlie"], 200, no=404, ivan=403
+    ),
+    # Only a member votes: others who read the application are refused before its state.
+    ("post", "/api/credit/applications/{application_id}/votes"): only(
+        ["kate"], 201, anonymous=403, **NOT_THEIRS, ivan=403
+    ),
+    ("post", "/api/credit/applications/{application_id}/withdraw"): only(
+        ["alice", "charlie"], 200, anonymous=403, **NOT_THEIRS, ivan=403
+    ),
+    # The register: the imported decision D1 of C1; the chair and the director revoke.
+    ("get", "/api/credit/decisions"): answers(200, ivan=403),
+    ("get", "/api/credit/decisions/{decision_id}"): only(
+        [*READ_ALL, "charlie"], 200, no=404, ivan=403
+    ),
+    ("post", "/api/credit/decisions/{decision_id}/revoke"): only(
+        ["alice", "kate"], 200, anonymous=403, **NOT_THEIRS, ivan=403
+    ),
+    ("get", "/api/credit/settings"): answers(200, ivan=403),
+    ("put", "/api/credit/settings"): only(["alice"], 200, anonymous=403),
+    ("get", "/api/credit/clients/{code}"): answers(200, **NOT_THEIRS, ivan=403),
 }
 
 
@@ -233,6 +306,8 @@ def request_data(method: str, path: str, company: Company) -> dict[str, Any]:
     if path == "/api/sales":
         body = {"client_code": "C1", "lines": [{"product_group": "Бумага", "amount": 100}]}
         return {"data": body, "content_type": "application/json"}
+    if method != "get" and path.startswith(("/api/deals", "/api/credit")):
+        return {"data": pipeline_body(path, company), "content_type": "application/json"}
     return {}
 
 
@@ -461,7 +536,10 @@ def incident_body(path: str, company: Company) -> dict[str, Any]:
 
 
 def path_ids(company: Company, method: str, path: str) -> dict[str, Any]:
-    """The path's ids of the rulebook, incidents and the catalogue of sanctions."""
+    """The path's ids of the rulebook, incidents, the catalogue of sanctions, prospects, deals
+    and the credit committee."""
+    if path.startswith(("/api/deals", "/api/credit")):
+        return pipeline_ids(company, path)
     if path.startswith("/api/rules/{code}"):
         return matrix_rule_ids()
     if path == "/api/incidents/sanctions/{code}":
@@ -476,6 +554,115 @@ def path_ids(company: Company, method: str, path: str) -> dict[str, Any]:
     if "{incident_id}" in path:
         ids.update(matrix_incident_ids(company))
     return ids
+
+
+# --- Prospects, deals and the credit committee -------------------------------------------------
+
+
+def matrix_prospect(company: Company) -> Prospect:
+    """erin's prospect (made once)."""
+    prospect = Prospect.objects.filter(name="ООО «Матрица»").first()
+    if prospect is None:
+        prospect = prospect_create(
+            user=company.users["erin"], name="ООО «Матрица»", source="referral"
+        )
+    return prospect
+
+
+def matrix_deal(company: Company) -> Deal:
+    """charlie's deal for C1, paid on shipment (made once)."""
+    deal = Deal.objects.filter(title="Matrix").first()
+    if deal is None:
+        deal = deal_create(
+            user=company.users["charlie"],
+            client=company.clients["C1"],
+            title="Matrix",
+            amount="1000",
+            expected_close=timezone.localdate(),
+        )
+    return deal
+
+
+def matrix_application(company: Company) -> CreditApplication:
+    """charlie's application for C1 (filed once)."""
+    application = CreditApplication.objects.filter(justification="Matrix").first()
+    if application is None:
+        application = application_submit(
+            client=company.clients["C1"],
+            user=company.users["charlie"],
+            requested_limit="200000",
+            requested_terms_days=30,
+            justification="Matrix",
+        )
+    return application
+
+
+def pipeline_ids(company: Company, path: str) -> dict[str, Any]:
+    ids: dict[str, Any] = {}
+    if "{prospect_id}" in path:
+        ids["prospect_id"] = matrix_prospect(company).pk
+    if "{deal_id}" in path:
+        ids["deal_id"] = matrix_deal(company).pk
+    if "{application_id}" in path:
+        ids["application_id"] = matrix_application(company).pk
+    if "{decision_id}" in path:
+        ids["decision_id"] = CreditDecision.objects.get(decision_no="D1").pk
+    if path == "/api/credit/clients/{code}":
+        ids["code"] = "C1"
+    return ids
+
+
+def pipeline_body(path: str, company: Company) -> dict[str, Any]:
+    """The body of a prospect's, deal's or the committee's write; the subject is put back in the
+    state the step needs (a new prospect, a deal at qualification, an application awaiting votes
+    with none cast, a decision not revoked, no other application of C1 pending)."""
+    today = timezone.localdate().isoformat()
+    if "{prospect_id}" in path:
+        Prospect.objects.filter(pk=matrix_prospect(company).pk).update(status="new", client=None)
+    if "{deal_id}" in path:
+        Deal.objects.filter(pk=matrix_deal(company).pk).update(stage="qualification")
+    if "{application_id}" in path:
+        application = matrix_application(company)
+        application.votes.all().delete()
+        CreditApplication.objects.filter(pk=application.pk).update(
+            state="pending", decided_at=None, withdrawn_reason=""
+        )
+    if path == "/api/credit/applications":
+        pending = CreditApplication.objects.filter(client=company.clients["C1"], state="pending")
+        pending.update(state="withdrawn")
+    if "{decision_id}" in path:
+        CreditDecision.objects.filter(decision_no="D1").update(
+            revoked_at=None, revoked_by=None, revoke_reason=""
+        )
+    bodies: dict[str, dict[str, Any]] = {
+        "/api/deals/prospects": {"name": "ООО «Новая матрица»", "source": "website"},
+        "/api/deals/prospects/{prospect_id}": {"notes": "matrix"},
+        "/api/deals/prospects/{prospect_id}/status": {"status": "contacted"},
+        "/api/deals/prospects/{prospect_id}/convert": {"confirm_new": True},
+        "/api/deals": {
+            "title": "matrix",
+            "client_code": "C1",
+            "amount": 100,
+            "expected_close": today,
+        },
+        "/api/deals/{deal_id}": {"notes": "matrix"},
+        "/api/deals/{deal_id}/move": {"stage": "proposal"},
+        "/api/credit/applications": {
+            "client_code": "C1",
+            "requested_limit": 200000,
+            "requested_terms_days": 30,
+            "justification": "matrix",
+        },
+        "/api/credit/applications/{application_id}/votes": {"choice": "approve"},
+        "/api/credit/applications/{application_id}/withdraw": {"reason": "matrix"},
+        "/api/credit/decisions/{decision_id}/revoke": {"reason": "matrix"},
+        "/api/credit/settings": {
+            "approvals_needed": 2,
+            "chair_must_approve": False,
+            "validity_months": 12,
+        },
+    }
+    return bodies[path]
 
 
 def handover_to_dave(company: Company) -> Handover:
@@ -494,7 +681,8 @@ def test_every_operation_has_a_permission_decision() -> None:
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(MATRIX))
-def test_each_role_gets_the_expected_answer(company: Company, method: str, path: str) -> None:
+def test_each_role_gets_the_expected_answer(committee: Company, method: str, path: str) -> None:
+    company = committee
     url = path.format(
         client_id=company.clients["C1"].pk,
         token_id=api_token_create(user=company.users["alice"], name="target")[0].pk,

@@ -25,6 +25,9 @@ from kam.api.tests.conftest import Company
 from kam.assessment.models import AssessmentCycle
 from kam.assessment.services import cycle_run
 from kam.clients.models import Client
+from kam.credit.models import CreditDecision
+from kam.credit.services import application_submit, vote_cast
+from kam.deals.services import deal_create, prospect_create
 from kam.incidents.models import Incident
 from kam.keyaccounts.models import Handover, WorkloadLimit
 from kam.keyaccounts.services import handover_record
@@ -51,7 +54,11 @@ ACCEPTED = ["2xx", "401", "403", "404"]
 # filters (400), a month range the wrong way round (422); a rule, version or incident not in the
 # state the step needs, a code taken, a kind of sanction in use, a sale a mandatory rule refuses
 # (409); a condition naming an unknown fact, a date in the future, a violator the subject does
-# not have, a sale's line without an amount (422).
+# not have, a sale's line without an amount (422); a prospect or deal not in the state the step
+# needs, a possible duplicate client, a move the credit rules refuse, a client's second pending
+# application, a second vote, a decision revoked already (409); an owner in the key-account
+# department, a lost prospect, a deal for both a client and a prospect, a limit of 0, more
+# approvals than members (422).
 REFUSED_BY_THE_DATA = [
     ("GET /api/clients", ["400"]),
     ("POST /api/imports", ["422"]),
@@ -92,6 +99,18 @@ REFUSED_BY_THE_DATA = [
     ("POST /api/incidents/{incident_id}/close", ["409"]),
     ("POST /api/incidents/{incident_id}/dismiss", ["409", "422"]),
     ("POST /api/sales", ["409", "422"]),
+    ("POST /api/deals/prospects", ["422"]),
+    ("PATCH /api/deals/prospects/{prospect_id}", ["409", "422"]),
+    ("POST /api/deals/prospects/{prospect_id}/status", ["409", "422"]),
+    ("POST /api/deals/prospects/{prospect_id}/convert", ["409", "422"]),
+    ("POST /api/deals", ["422"]),
+    ("PATCH /api/deals/{deal_id}", ["409", "422"]),
+    ("POST /api/deals/{deal_id}/move", ["409", "422"]),
+    ("POST /api/credit/applications", ["409", "422"]),
+    ("POST /api/credit/applications/{application_id}/votes", ["409", "422"]),
+    ("POST /api/credit/applications/{application_id}/withdraw", ["409", "422"]),
+    ("POST /api/credit/decisions/{decision_id}/revoke", ["409", "422"]),
+    ("PUT /api/credit/settings", ["422"]),
 ]
 CONFIG = schemathesis.Config.from_dict(
     {
@@ -588,3 +607,159 @@ def test_it_keeps_its_contract_when_registering_sales(company: Company) -> None:
     zero = {**cash, "lines": [*lines, {"product_group": "Картон", "amount": 0}]}
     invalid = call(company, "charlie", "POST /api/sales", 422, body=zero)
     assert invalid["detail"][0]["loc"] == ["body", "payload", "lines", 1, "amount"]
+
+
+# --- Prospects, deals and the credit committee with real data ----------------------------------
+
+
+@pytest.fixture
+def pipeline(committee: Company) -> dict[str, Any]:
+    """erin's prospect; charlie's deal for C1; charlie's application for C1 with kate's vote."""
+    prospect = prospect_create(user=committee.users["erin"], name="Ромашка", source="website")
+    deal = deal_create(
+        user=committee.users["charlie"],
+        client=committee.clients["C1"],
+        title="Бумага",
+        amount="1000.5",
+        payment_terms_days=30,
+        expected_close=timezone.localdate(),
+        product_groups=["Бумага"],
+    )
+    application = application_submit(
+        client=committee.clients["C1"],
+        user=committee.users["charlie"],
+        requested_limit="200000",
+        requested_terms_days=30,
+        justification="Рост закупок",
+        deal=deal,
+    )
+    vote_cast(application=application, user=committee.users["kate"], choice="approve")
+    return {
+        "prospect_id": prospect.pk,
+        "deal_id": deal.pk,
+        "application_id": application.pk,
+        "decision_id": CreditDecision.objects.get(decision_no="D1").pk,
+        "code": "C1",
+    }
+
+
+@pytest.mark.parametrize(
+    ("path", "login"),
+    [
+        ("/api/deals/prospects", "erin"),
+        ("/api/deals/prospects/{prospect_id}", "alice"),
+        ("/api/deals/prospects/{prospect_id}/duplicates", "erin"),
+        ("/api/deals", "helen"),
+        ("/api/deals/pipeline", "charlie"),
+        ("/api/deals/{deal_id}", "charlie"),
+        ("/api/credit/applications", "leo"),
+        ("/api/credit/applications/{application_id}", "frank"),
+        ("/api/credit/decisions", "kate"),
+        ("/api/credit/decisions/{decision_id}", "charlie"),
+        ("/api/credit/settings", "erin"),
+        ("/api/credit/clients/{code}", "charlie"),
+    ],
+)
+def test_it_keeps_its_contract_for_the_pipeline_and_the_committee(
+    committee: Company, pipeline: dict[str, Any], path: str, login: str
+) -> None:
+    body = call(committee, login, f"GET {path}", 200, pipeline)
+    assert body and body != {"count": 0, "items": []}
+
+
+def test_it_keeps_its_contract_through_a_deal_s_story(
+    committee: Company, pipeline: dict[str, Any]
+) -> None:
+    prospect = {"prospect_id": pipeline["prospect_id"]}
+    call(
+        committee,
+        "erin",
+        "PATCH /api/deals/prospects/{prospect_id}",
+        200,
+        prospect,
+        {"tax_id": "7707083893"},
+    )
+    status = "POST /api/deals/prospects/{prospect_id}/status"
+    call(committee, "erin", status, 200, prospect, {"status": "contacted", "comment": "Звонок"})
+    call(committee, "erin", status, 409, prospect, {"status": "new"})
+    convert = "POST /api/deals/prospects/{prospect_id}/convert"
+    refused = call(committee, "erin", convert, 409, prospect, {})
+    assert [c["code"] for c in refused["candidates"]] == ["C1"]
+    call(committee, "erin", convert, 200, prospect, {"confirm_new": True, "new_client_code": "N1"})
+    made = call(
+        committee,
+        "erin",
+        "POST /api/deals/prospects",
+        201,
+        body={"name": "ООО «Ива»", "source": "tender"},
+    )
+    assert made["status"] == "new"
+    today = timezone.localdate().isoformat()
+    body = {
+        "title": "Картон",
+        "client_code": "C2",
+        "amount": 40.5,
+        "payment_terms_days": 30,
+        "expected_close": today,
+    }
+    deal = call(committee, "dave", "POST /api/deals", 201, body=body)
+    ids = {"deal_id": deal["id"]}
+    call(committee, "dave", "PATCH /api/deals/{deal_id}", 200, ids, {"product_groups": ["Картон"]})
+    move = "POST /api/deals/{deal_id}/move"
+    refused = call(committee, "dave", move, 409, ids, {"stage": "contract"})
+    assert [r["code"] for r in refused["rules"]] == [
+        "deal_on_deferred_terms_requires_credit_approval"
+    ]
+    apply = {
+        "client_code": "C2",
+        "deal_id": deal["id"],
+        "requested_limit": 1000,
+        "requested_terms_days": 30,
+        "justification": "Первая поставка",
+    }
+    application = call(committee, "dave", "POST /api/credit/applications", 201, body=apply)
+    call(committee, "dave", "POST /api/credit/applications", 409, body=apply)
+    one = {"application_id": application["id"]}
+    votes = "POST /api/credit/applications/{application_id}/votes"
+    call(
+        committee,
+        "leo",
+        votes,
+        201,
+        one,
+        {"choice": "approve_reduced", "limit": 900.5, "terms_days": None},
+    )
+    decided = call(committee, "mia", votes, 201, one, {"choice": "approve"})
+    assert decided["application"]["decision"]["credit_limit"] == 900.5
+    call(committee, "kate", votes, 409, one, {"choice": "approve"})
+    call(committee, "alice", votes, 403, one, {"choice": "approve"})
+    moved = call(committee, "dave", move, 200, ids, {"stage": "contract"})
+    assert moved["credit"]["exposure"] == 90.5
+    call(committee, "dave", "PATCH /api/deals/{deal_id}", 409, ids, {"amount": 5})
+    withdraw = "POST /api/credit/applications/{application_id}/withdraw"
+    call(committee, "dave", withdraw, 409, one, {"reason": "Поздно"})
+    pending = {"application_id": pipeline["application_id"]}
+    call(committee, "charlie", withdraw, 200, pending, {"reason": "Передумали"})
+    # Overriding the credit rules: charlie's C1 deal on 30 days, C1's invoice long overdue.
+    charlie_s = {"deal_id": pipeline["deal_id"]}
+    call(committee, "alice", move, 409, charlie_s, {"stage": "shipped"})
+    overridden = call(
+        committee,
+        "alice",
+        move,
+        200,
+        charlie_s,
+        {"stage": "shipped", "override_reason": "Согласовано"},
+    )
+    assert overridden["opened_incidents"]
+    revoke = "POST /api/credit/decisions/{decision_id}/revoke"
+    decision = {"decision_id": decided["application"]["decision"]["id"]}
+    call(committee, "kate", revoke, 200, decision, {"reason": "Просрочка"})
+    call(committee, "kate", revoke, 409, decision, {"reason": "Ещё раз"})
+    listed = call(committee, "kate", "GET /api/credit/decisions", 200)
+    assert {d["state"] for d in listed["items"]} == {"valid", "revoked"}
+    policy = {"approvals_needed": 3, "chair_must_approve": True, "validity_months": 6}
+    call(committee, "alice", "PUT /api/credit/settings", 200, body=policy)
+    call(
+        committee, "alice", "PUT /api/credit/settings", 422, body={**policy, "approvals_needed": 4}
+    )
