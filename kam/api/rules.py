@@ -79,8 +79,6 @@ WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, **READ_ERRORS}
 #: A write on one rule: not found (404), not in a state that allows it (409).
 RULE_ERRORS: dict[int, Any] = {404: ErrorOut, 409: ErrorOut, **WRITE_ERRORS}
 BODY: list[str | int] = ["body", "payload"]
-#: Paths under /api/rules that are not rules: a rule so coded could not be read here.
-RESERVED_CODES = {"audits", "subjects", "check"}
 
 
 # --- Access ------------------------------------------------------------------------------------
@@ -319,9 +317,6 @@ def rule_create_endpoint(request: HttpRequest, payload: RuleCreateIn) -> Status[
     user = request_user(request)
     services.require_editor(user)
     code = payload.code.strip()
-    if code in RESERVED_CODES:
-        message = _("This code names a part of the API; choose another.")
-        raise RequestInvalid([_item([*BODY, "code"], message)])
     data = _version_input(payload)
     try:
         services.rule_create(code=code, subject=str(payload.subject_type), data=data, user=user)
@@ -352,7 +347,8 @@ def rule_subjects_endpoint(request: HttpRequest) -> list[dict[str, Any]]:
 
 
 @router.post(
-    "/check",
+    # Two segments: "/check" would stand where a rule's code does (GET /api/rules/{code}).
+    "/conditions/check",
     tags=TAGS,
     response={200: ConditionCheckOut, **WRITE_ERRORS},
     operation_id="rule_check_condition",

@@ -24,10 +24,8 @@ from kam.rules.choices import HandlerRole, RuleKind, Severity, Subprocess, Versi
 from kam.rules.engine import parameter_problems
 from kam.rules.facts import subject_type, subject_type_choices, subject_types
 from kam.rules.models import Rule, RuleVersion
-from kam.rules.services import VersionInput, validate_version
+from kam.rules.services import RESERVED_CODES, VersionInput, validate_version
 
-#: Codes a rule cannot take: they are the names of the rulebook's own pages (/rules/<code>/).
-RESERVED_CODES = frozenset({"new", "audit", "audits", "check", "facts", "export"})
 #: One parameter per line: ``name = value`` (a ``#`` starts a comment).
 PARAMETER_LINE = re.compile(r"^\s*([^=\s]+)\s*=\s*(\S+)\s*$")
 

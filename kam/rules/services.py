@@ -37,6 +37,11 @@ from kam.web import access
 
 AnyUser = access.AnyUser
 CODE_PATTERN = r"^[a-z][a-z0-9_]{2,63}$"
+#: Codes that name a page of the rulebook or a part of its API (/rules/<code>/ would stand where
+#: they do): no rule takes them.
+RESERVED_CODES = frozenset(
+    {"new", "audit", "audits", "check", "facts", "export", "subjects", "conditions"}
+)
 #: How far back a dry run looks by default.
 DRY_RUN_MONTHS = 24
 DRY_RUN_SAMPLES = 10
@@ -155,6 +160,10 @@ def rule_create(
         errors["code"] = _(
             "3 to 64 small Latin letters, digits and underscores, starting with a letter."
         )
+    elif code in RESERVED_CODES:
+        errors["code"] = _("%(code)s is the name of a rulebook page: choose another code.") % {
+            "code": code
+        }
     elif Rule.objects.filter(code=code).exists():
         errors["code"] = _("A rule with this code exists.")
     try:

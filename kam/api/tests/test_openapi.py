@@ -69,7 +69,7 @@ OPERATIONS = {
     ("get", "/api/rules"),
     ("post", "/api/rules"),
     ("get", "/api/rules/subjects"),
-    ("post", "/api/rules/check"),
+    ("post", "/api/rules/conditions/check"),
     ("get", "/api/rules/{code}"),
     ("post", "/api/rules/{code}/versions"),
     ("put", "/api/rules/{code}/versions/{number}"),

@@ -181,7 +181,7 @@ MATRIX: dict[tuple[str, str], dict[str, int]] = {
     # Each editor writes a rule of a new code.
     ("post", "/api/rules"): only(RULE_EDITORS, 201, anonymous=403),
     ("get", "/api/rules/subjects"): answers(200, ivan=403),
-    ("post", "/api/rules/check"): only(RULE_EDITORS, 200, anonymous=403),
+    ("post", "/api/rules/conditions/check"): only(RULE_EDITORS, 200, anonymous=403),
     ("get", "/api/rules/{code}"): answers(200, ivan=403),
     ("post", "/api/rules/{code}/versions"): only(RULE_EDITORS, 201, anonymous=403),
     # {number} is a draft version 2; each editor finds version 1 enabled and version 2 a draft.
@@ -465,7 +465,7 @@ def rule_body(path: str) -> dict[str, Any]:
     if path == "/api/rules":
         code = f"matrix_rule_{Rule.objects.count()}"
         return {"code": code, "subject_type": "sales_document", **matrix_version()}
-    if path == "/api/rules/check":
+    if path == "/api/rules/conditions/check":
         return {"subject_type": "sales_document", "condition": "payment_terms_days > 20"}
     if path.endswith("/disable"):
         return {"reason": "matrix"}

@@ -158,7 +158,7 @@ def test_it_checks_a_condition_without_saving_it(company: Company, bearer: MakeC
 
     def check(condition: str, **fields: Any) -> dict[str, Any]:
         body = {"subject_type": "sales_document", "condition": condition, **fields}
-        response = post(grace, "/api/rules/check", body)
+        response = post(grace, "/api/rules/conditions/check", body)
         assert response.status_code == 200, response.content
         return dict(response.json())
 
@@ -172,14 +172,22 @@ def test_it_checks_a_condition_without_saving_it(company: Company, bearer: MakeC
     assert not check("payment_terms_days >")["ok"]
     assert "must be true or false" in check("payment_terms_days + 1")["message"]
     refused = post(
-        bearer("charlie"), "/api/rules/check", {"subject_type": "client", "condition": "1=1"}
+        bearer("charlie"),
+        "/api/rules/conditions/check",
+        {"subject_type": "client", "condition": "1=1"},
     )
     assert refused.status_code == 403
-    assert errors(post(grace, "/api/rules/check", {"subject_type": "no_such_subject", "condition": "1=1"}))
     assert errors(
         post(
             grace,
-            "/api/rules/check",
+            "/api/rules/conditions/check",
+            {"subject_type": "no_such_subject", "condition": "1=1"},
+        )
+    )
+    assert errors(
+        post(
+            grace,
+            "/api/rules/conditions/check",
             {"subject_type": "client", "condition": "1", "parameters": {"x": "1"}},
         )
     )

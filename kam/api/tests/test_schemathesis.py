@@ -514,7 +514,7 @@ def version_body(**fields: Any) -> dict[str, Any]:
 
 def test_it_keeps_its_contract_when_writing_the_rulebook(company: Company) -> None:
     check = {"subject_type": "sales_document", "condition": "payment_terms > 0"}
-    assert not call(company, "grace", "POST /api/rules/check", 200, body=check)["ok"]
+    assert not call(company, "grace", "POST /api/rules/conditions/check", 200, body=check)["ok"]
     new = {"code": "long_deferred_payment", "subject_type": "sales_document", **version_body()}
     call(company, "grace", "POST /api/rules", 201, body=new)
     call(company, "grace", "POST /api/rules", 409, body=new)
