@@ -34,6 +34,8 @@ from kam.rules.models import RuleVersion
 from kam.web import access
 
 AnyUser = access.AnyUser
+#: Incidents escalated by one statement (SQLite takes a limited number of parameters).
+ESCALATE_CHUNK = 5000
 
 
 # --- Who handles -------------------------------------------------------------------------------
@@ -483,37 +485,46 @@ def incident_dismiss(*, incident: Incident, user: AnyUser | None, reason: str) -
 
 
 def incidents_escalate(*, today: dt.date | None = None, user: AnyUser | None = None) -> int:
-    """Incidents past their deadline and still undecided go to the director (once each)."""
+    """Incidents past their deadline and still undecided go to the director (once each), in
+    bulk: the day a large audit's incidents pass their deadline is one statement per chunk."""
     today = today or timezone.localdate()
     director = _director()
     overdue = list(
         Incident.objects.filter(
             state__in=UNDECIDED_STATES, deadline__lt=today, escalated_at__isnull=True
-        ).select_related("rule")
+        ).values_list("pk", "handler_id", "state", "deadline")
     )
     if not overdue:
         return 0
     now = timezone.now()
+    actor, label = access.acting_user(user), actor_label_for(user)
+    changes: dict[str, Any] = {"escalated_at": now, "handler_role": HandlerRole.DIRECTOR}
+    if director is not None:
+        changes["handler_id"] = director
     with transaction.atomic():
-        for incident in overdue:
-            before_handler = incident.handler_id
-            incident.escalated_at = now
-            incident.handler_id = director or incident.handler_id
-            incident.handler_role = HandlerRole.DIRECTOR
-            incident.save(update_fields=["escalated_at", "handler", "handler_role"])
-            _event(
-                incident,
-                EventKind.ESCALATED,
-                incident.state,
-                user,
-                _("Not decided by %(date)s.") % {"date": incident.deadline.isoformat()},
-                {"handler_before": before_handler},
+        for start in range(0, len(overdue), ESCALATE_CHUNK):
+            chunk = overdue[start : start + ESCALATE_CHUNK]
+            Incident.objects.filter(pk__in=[pk for pk, *_rest in chunk]).update(**changes)
+            IncidentEvent.objects.bulk_create(
+                [
+                    IncidentEvent(
+                        incident_id=pk,
+                        kind=EventKind.ESCALATED,
+                        state_before=state,
+                        state=state,
+                        text=_("Not decided by %(date)s.") % {"date": deadline.isoformat()},
+                        data={"handler_before": handler},
+                        actor=actor,
+                        actor_label=label,
+                    )
+                    for pk, handler, state, deadline in chunk
+                ]
             )
         audit_record(
             actor=user,
             action="incident.escalated",
             summary=f"{len(overdue)} incident(s) escalated to the director",
-            data={"incidents": [i.pk for i in overdue][:1000]},
+            data={"incidents": [pk for pk, *_rest in overdue][:1000]},
         )
     return len(overdue)
 
