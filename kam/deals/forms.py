@@ -8,6 +8,7 @@ from html import escape
 from typing import Any
 
 from django import forms
+from django.utils.formats import get_format
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -223,7 +224,8 @@ class DealEditForm(DealDetailsForm):
             "initial",
             {
                 "title": deal.title,
-                "amount": f"{deal.amount:.2f}",
+                # "180000,00" in Russian: the decimal mark the reader types (both are read)
+                "amount": f"{deal.amount:.2f}".replace(".", get_format("DECIMAL_SEPARATOR")),
                 "product_groups": ", ".join(deal.product_groups or []),
                 "payment_terms_days": deal.payment_terms_days,
                 "expected_close": deal.expected_close,
