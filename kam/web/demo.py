@@ -715,8 +715,18 @@ def demo_credit(end: dt.date) -> dict[str, Any]:
             s: CreditApplication.objects.filter(state=s).count()
             for s in ("pending", "approved", "rejected", "withdrawn")
         }
+        story = (
+            CreditApplication.objects.filter(state="pending", votes__isnull=False)
+            .select_related("requested_by")
+            .order_by("pk")
+            .first()
+        )
         return {
             "applications": CreditApplication.objects.count(),
+            "awaiting_chair": story.number if story else "",
+            "applicant_login": story.requested_by.get_username()
+            if story is not None and story.requested_by is not None
+            else "",
             **states,
             "committee_decisions": CreditDecision.objects.filter(source="committee").count(),
             "prospects": Prospect.objects.count(),

@@ -113,6 +113,11 @@ class Command(BaseCommand):
                 )
                 % credit
             )
+            if credit.get("awaiting_chair"):
+                say(
+                    _("  %(number)s, filed by %(login)s, awaits the chair's vote (login credit)")
+                    % {"number": credit["awaiting_chair"], "login": credit["applicant_login"]}
+                )
             say(_("Auditing the rulebook and handling its incidents …"))
             rulebook = demo_rulebook(end)
             say(
