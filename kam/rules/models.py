@@ -243,9 +243,11 @@ def value_labels() -> dict[str, str]:
     return labels
 
 
-def _shown(value: Any, labels: dict[str, str]) -> Any:
-    """A fact's value in a message: yes/no, numbers and dates in the reader's format, codes
-    as their labels, a dash for nothing."""
+def fact_shown(value: Any, labels: dict[str, str] | None = None) -> Any:
+    """A fact's value as the reader reads it (messages, the incident's facts): yes/no,
+    numbers and dates in the reader's format, codes as their labels, a dash for nothing."""
+    if labels is None:
+        labels = value_labels()
     if isinstance(value, bool):
         return str(_("yes") if value else _("no"))
     if isinstance(value, float):
@@ -255,6 +257,8 @@ def _shown(value: Any, labels: dict[str, str]) -> Any:
         return number_format(value, force_grouping=abs(value) >= 10000)
     if isinstance(value, dt.date):
         return date_format(value, "SHORT_DATE_FORMAT")
+    if value == "":
+        return "—"
     if isinstance(value, str):
         if ISO_DATE.match(value):
             try:
@@ -270,7 +274,7 @@ def _shown(value: Any, labels: dict[str, str]) -> Any:
 def format_message(template: str, values: dict[str, Any]) -> str:
     try:
         labels = value_labels()
-        return template.format_map(_Missing({k: _shown(v, labels) for k, v in values.items()}))
+        return template.format_map(_Missing({k: fact_shown(v, labels) for k, v in values.items()}))
     except (ValueError, IndexError, AttributeError):
         return template
 

@@ -14,10 +14,8 @@ from typing import Any
 
 from django import template
 from django.urls import NoReverseMatch, reverse
-from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
-from django.utils.translation import gettext as _
 
 from kam.incidents.choices import IncidentState
 from kam.rules.choices import Severity
@@ -81,17 +79,10 @@ def subject_label(incident: Any) -> str:
 
 @register.filter
 def fact_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return _("yes") if value else _("no")
-    if value is None or value == "":
-        return "—"
-    if isinstance(value, float):
-        return formats.number_format(
-            value, decimal_pos=0 if value.is_integer() else 2, force_grouping=True
-        )
-    if isinstance(value, int):
-        return formats.number_format(value, force_grouping=True)
-    return str(value)
+    """A fact's value as the rule messages show it (kam.rules.models.fact_shown)."""
+    from kam.rules.models import fact_shown
+
+    return str(fact_shown(value))
 
 
 @register.filter
