@@ -111,3 +111,24 @@ def demo_company_files(tmp_path_factory: pytest.TempPathFactory) -> Any:
         out, clients=160, years=2, seed=2026, end=timezone.localdate() - dt.timedelta(days=1)
     )
     return out
+
+
+@pytest.fixture
+def demo_with_plans(demo_company_files: Any, db: None) -> dt.date:
+    """The small demo company imported, with its logins, assessment, department and plans (the
+    stories before the rulebook's and the committee's); the demo's last day of sales."""
+    from kam.web.demo import (
+        demo_assessment,
+        demo_department,
+        demo_import,
+        demo_plans,
+        demo_users,
+    )
+
+    end = timezone.localdate() - dt.timedelta(days=1)
+    assert all(report.ok for report in demo_import(demo_company_files))
+    demo_users()
+    demo_assessment(end)
+    demo_department()
+    demo_plans()
+    return end

@@ -5,7 +5,6 @@ every status, deals across the pipeline — through the services, told once."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -15,30 +14,13 @@ from kam.credit.models import CreditApplication
 from kam.credit.services import committee_chair, valid_decisions
 from kam.deals.choices import COMMITTED_STAGES, DealStage, ProspectStatus
 from kam.deals.models import Deal, Prospect
-from kam.web.demo import (
-    demo_assessment,
-    demo_credit,
-    demo_department,
-    demo_import,
-    demo_plans,
-    demo_users,
-)
+from kam.web.demo import demo_credit
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def files(demo_company_files: Path) -> Path:
-    return demo_company_files
-
-
-def test_the_demo_has_a_committee_at_work_and_a_pipeline(files: Path) -> None:
-    end = timezone.localdate() - dt.timedelta(days=1)
-    assert all(report.ok for report in demo_import(files))
-    demo_users()
-    demo_assessment(end)
-    demo_department()
-    demo_plans()
+def test_the_demo_has_a_committee_at_work_and_a_pipeline(demo_with_plans: dt.date) -> None:
+    end = demo_with_plans
     story = demo_credit(end)
     states = set(CreditApplication.objects.values_list("state", flat=True))
     assert states == set(ApplicationState.values)

@@ -6,38 +6,19 @@ override of the credit rule by the director — all through the services."""
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
-from django.utils import timezone
 
 from kam.incidents.choices import IncidentKind, IncidentState
 from kam.incidents.models import Incident, Sanction
 from kam.rules.audit import audit_run
-from kam.web.demo import (
-    demo_assessment,
-    demo_department,
-    demo_import,
-    demo_plans,
-    demo_rulebook,
-    demo_users,
-)
+from kam.web.demo import demo_rulebook
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def files(demo_company_files: Path) -> Path:
-    return demo_company_files
-
-
-def test_the_demo_shows_incidents_in_every_state_and_an_override(files: Path) -> None:
-    end = timezone.localdate() - dt.timedelta(days=1)
-    assert all(report.ok for report in demo_import(files))
-    demo_users()
-    demo_assessment(end)
-    demo_department()
-    demo_plans()
+def test_the_demo_shows_incidents_in_every_state_and_an_override(demo_with_plans: dt.date) -> None:
+    end = demo_with_plans
     story = demo_rulebook(end)
     states = set(Incident.objects.values_list("state", flat=True))
     assert states == set(IncidentState.values)
