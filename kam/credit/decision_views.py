@@ -37,14 +37,14 @@ from kam.credit.views import (
     client_named,
     date_input,
     filtered,
-    link,
     require_credit_reader,
     require_role,
-    sort_links,
 )
 from kam.web import access
 from kam.web.exports import csv_response, xlsx_response
 from kam.web.htmx import render_page
+from kam.web.querystring import query_link as link
+from kam.web.querystring import sort_links
 
 
 def _decisions(request: HttpRequest) -> tuple[DecisionFilterSet, Any, str]:

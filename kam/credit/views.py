@@ -30,7 +30,6 @@ from kam.credit.filters import (
     APPLICATION_DEFAULT,
     APPLICATION_SORTS,
     ApplicationFilterSet,
-    Sorts,
     sort_key,
     sorted_by,
 )
@@ -39,6 +38,8 @@ from kam.organization.models import Employee
 from kam.web import access
 from kam.web.exports import csv_response, xlsx_response
 from kam.web.htmx import render_page
+from kam.web.querystring import query_link as link
+from kam.web.querystring import sort_links
 from kam.web.widgets import FastSelect
 
 PAGE_SIZE = 50
@@ -55,32 +56,6 @@ def require_credit_reader(request: HttpRequest) -> None:
         raise PermissionDenied(
             _("The committee's decisions are read by its members and whoever reads every client.")
         )
-
-
-def link(base: str, params: QueryDict, **changes: str | None) -> str:
-    """``base`` with the query ``params`` changed (a None drops the key; the page always)."""
-    query = params.copy()
-    query.pop("page", None)
-    for key, value in changes.items():
-        query.pop(key, None)
-        if value:
-            query[key] = value
-    encoded = query.urlencode()
-    return f"{base}?{encoded}" if encoded else base
-
-
-def sort_links(base: str, params: QueryDict, sort: str, sorts: Sorts) -> dict[str, dict[str, str]]:
-    """Each sortable column's link (a second click reverses it) and its aria-sort."""
-    links = {}
-    for key in sorts:
-        if sort == key:
-            target, state = f"-{key}", "ascending"
-        elif sort == f"-{key}":
-            target, state = key, "descending"
-        else:
-            target, state = key, "none"
-        links[key] = {"url": link(base, params, sort=target), "aria": state}
-    return links
 
 
 def filtered(params: QueryDict) -> bool:

@@ -32,10 +32,12 @@ from kam.deals.filters import (
 )
 from kam.deals.forms import ConvertForm, ProspectForm, ProspectLoseForm, ProspectStatusForm
 from kam.deals.models import Prospect
-from kam.deals.views import link, require_reader, sort_links
+from kam.deals.views import require_reader
 from kam.web import access
 from kam.web.exports import csv_response, xlsx_response
 from kam.web.htmx import render_page
+from kam.web.querystring import query_link as link
+from kam.web.querystring import sort_links
 from kam.web.widgets import FastSelect
 
 PAGE_SIZE = 50

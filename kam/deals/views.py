@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.urls import reverse
 from django.utils import timezone
@@ -32,6 +32,8 @@ from kam.deals.filters import (
 from kam.web import access
 from kam.web.exports import csv_response, xlsx_response
 from kam.web.htmx import render_page
+from kam.web.querystring import query_link as link
+from kam.web.querystring import sort_links
 from kam.web.widgets import FastSelect
 
 PAGE_SIZE = 50
@@ -41,35 +43,6 @@ BOARD, TABLE = "board", "table"
 def require_reader(request: HttpRequest) -> None:
     if not access.can_use_app(request.user):
         raise PermissionDenied(_("Your account has no role in kam yet."))
-
-
-def link(base: str, params: QueryDict, **changes: str | None) -> str:
-    """``base`` with the query ``params`` changed (an empty value drops the key; the page
-    always goes: a new filter or sort starts at the first page)."""
-    query = params.copy()
-    query.pop("page", None)
-    for key, value in changes.items():
-        query.pop(key, None)
-        if value:
-            query[key] = value
-    encoded = query.urlencode()
-    return f"{base}?{encoded}" if encoded else base
-
-
-def sort_links(
-    base: str, params: QueryDict, sort: str, sorts: dict[str, Any]
-) -> dict[str, dict[str, str]]:
-    """Each sortable column's link (a second click reverses it) and its aria-sort."""
-    links = {}
-    for key in sorts:
-        if sort == key:
-            target, state = f"-{key}", "ascending"
-        elif sort == f"-{key}":
-            target, state = key, "descending"
-        else:
-            target, state = key, "none"
-        links[key] = {"url": link(base, params, sort=target), "aria": state}
-    return links
 
 
 def _tune(form: Any) -> None:

@@ -32,6 +32,7 @@ from kam.rules.models import Rule
 from kam.web import access
 from kam.web.exports import csv_response, xlsx_response
 from kam.web.htmx import render_page
+from kam.web.querystring import query_link, sort_links
 from kam.web.widgets import FastSelect
 
 PAGE_SIZE = 50
@@ -139,28 +140,11 @@ def inbox_query(request: HttpRequest) -> InboxQuery:
 
 
 def _link(params: QueryDict, **changes: str | None) -> str:
-    query = params.copy()
-    query.pop("page", None)
-    for key, value in changes.items():
-        query.pop(key, None)
-        if value:
-            query[key] = value
-    encoded = query.urlencode()
-    return f"{reverse('incidents:inbox')}?{encoded}" if encoded else reverse("incidents:inbox")
+    return query_link(reverse("incidents:inbox"), params, **changes)
 
 
 def _sort_links(params: QueryDict, sort: str) -> dict[str, dict[str, str]]:
-    """Each sortable column's link (a second click reverses it) and its aria-sort."""
-    links = {}
-    for key in SORTS:
-        if sort == key:
-            target, state = f"-{key}", "ascending"
-        elif sort == f"-{key}":
-            target, state = key, "descending"
-        else:
-            target, state = key, "none"
-        links[key] = {"url": _link(params, sort=target), "aria": state}
-    return links
+    return sort_links(reverse("incidents:inbox"), params, sort, SORTS)
 
 
 @login_required

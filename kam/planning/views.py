@@ -48,6 +48,7 @@ from kam.planning.selectors import MISSING, PeriodPlans, PlanRow
 from kam.planning.templatetags.planning import light_label, state_label
 from kam.web import access
 from kam.web.exports import csv_response, xlsx_response
+from kam.web.querystring import sort_links
 
 PAGE_SIZE = 50
 #: Names listed in a message before "and N more".
@@ -190,21 +191,7 @@ def _deadline(period: Period, counts: Counter[str]) -> dict[str, Any]:
 
 
 def _sort_links(query: DepartmentQuery) -> dict[str, dict[str, str]]:
-    """Each sortable column's link (a second click reverses it) and its aria-sort."""
-    links = {}
-    base = reverse("planning:department")
-    for key in SORTS:
-        if query.sort == key:
-            target, state = f"-{key}", "ascending"
-        elif query.sort == f"-{key}":
-            target, state = key, "descending"
-        else:
-            target, state = key, "none"
-        links[key] = {
-            "url": f"{base}?{query.params(sort=target, page=None).urlencode()}",
-            "aria": state,
-        }
-    return links
+    return sort_links(reverse("planning:department"), query.params(), query.sort, SORTS)
 
 
 def _chips(query: DepartmentQuery, counts: Counter[str]) -> list[dict[str, Any]]:

@@ -34,6 +34,7 @@ from kam.rules.models import AuditRun, Rule, RuleNotice
 from kam.web import access
 from kam.web.exports import csv_response, xlsx_response
 from kam.web.htmx import render_page
+from kam.web.querystring import sort_links
 
 PAGE_SIZE = 50
 RUNS_PAGE_SIZE = 25
@@ -60,23 +61,6 @@ def last_audit() -> AuditRun | None:
 # --- The list ----------------------------------------------------------------------------------
 
 
-def _sort_links(sort: str, query: Any) -> dict[str, dict[str, str]]:
-    """Each sortable column's link (a second click reverses it) and its aria-sort."""
-    links = {}
-    for key in SORTS:
-        if sort == key:
-            target, state = f"-{key}", "ascending"
-        elif sort == f"-{key}":
-            target, state = key, "descending"
-        else:
-            target, state = key, "none"
-        params = query.copy()
-        params.pop("page", None)
-        params["sort"] = target
-        links[key] = {"url": f"?{params.urlencode()}", "aria": state}
-    return links
-
-
 @login_required
 def rule_list_view(request: HttpRequest) -> HttpResponse:
     require_reader(request)
@@ -95,7 +79,7 @@ def rule_list_view(request: HttpRequest) -> HttpResponse:
         "rows": list(page),
         "sort": sort,
         "grouped": sort == DEFAULT_SORT,
-        "sort_links": _sort_links(sort, query),
+        "sort_links": sort_links("", query, sort, SORTS),
         "subprocesses": subprocess_counts(chip_rows),
         "subprocess": form.value("subprocess"),
         "chips_query": chips.urlencode(),
