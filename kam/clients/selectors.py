@@ -81,17 +81,10 @@ def client_card(*, client: Client, as_of: dt.date) -> dict[str, Any]:
     last12 = sum(m["revenue"] for m in series[-12:])
     margin12 = sum(m["margin"] for m in series[-12:])
     previous12 = sum(m["revenue"] for m in series[-24:-12])
+    from kam.credit.services import valid_decisions
+
     decisions = CreditDecision.objects.filter(client=client).order_by("-date")[:5]
-    valid = next(
-        (
-            d
-            for d in decisions
-            if d.revoked_at is None
-            and d.date <= as_of
-            and (d.valid_until is None or d.valid_until >= as_of)
-        ),
-        None,
-    )
+    valid = next(iter(valid_decisions(client, as_of)), None)
     return {
         "series": series,
         "revenue_12m": last12,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -15,11 +14,10 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from kam.clients.models import Client
-from kam.credit.models import CreditDecision
+from kam.credit.services import credit_position
 from kam.keyaccounts.views import require_role
 from kam.ledger.forms import SaleForm, SaleLineFormSet
 from kam.ledger.models import MonthlyRollup
-from kam.ledger.selectors import client_receivables
 from kam.ledger.services import SaleLineInput, sale_register
 from kam.rules.guards import GuardRefused, may_override
 from kam.rules.web import override_roles_text
@@ -27,18 +25,6 @@ from kam.web import access
 
 #: Refused or invalid: the form again, with the reasons.
 PAGE_INVALID = 400
-
-
-def _credit(client: Client, on: dt.date) -> dict[str, Any]:
-    """What the seller should know before shipping on credit: the decision valid today and
-    the client's debt."""
-    decision = (
-        CreditDecision.objects.filter(client=client, date__lte=on, revoked_at__isnull=True)
-        .exclude(valid_until__lt=on)
-        .order_by("-date")
-        .first()
-    )
-    return {"decision": decision, "receivables": client_receivables(client_id=client.pk, as_of=on)}
 
 
 def _groups(client: Client) -> list[str]:
@@ -146,7 +132,8 @@ def sale_register_view(request: HttpRequest, client_pk: int) -> HttpResponse:
         ],
         "override_roles": override_roles_text(refusal) if refusal else "",
         "may_override": may_override(request.user, "sales_document"),
-        "credit": _credit(client, today),
+        # What the seller should know before shipping on credit (the client card's panel).
+        "credit": credit_position(client, today),
         "groups": _groups(client),
         "today": today,
         "nav": "clients",
