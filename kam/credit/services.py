@@ -15,7 +15,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,6 +29,7 @@ from kam.credit.models import (
     Vote,
 )
 from kam.ledger.months import add_months
+from kam.numbers import decimal_from_text, next_number
 from kam.organization.choices import DepartmentKind
 from kam.organization.models import Department, Employee
 from kam.web import access
@@ -235,8 +235,8 @@ def conflicted(client: Client, applicant: Employee | None, deal: Any = None) -> 
 
 def _decimal(value: Any, field: str) -> Decimal:
     try:
-        number = Decimal(str(value).replace("\u00a0", "").replace(" ", "").replace(",", "."))
-    except (InvalidOperation, ValueError):
+        number = decimal_from_text(value)
+    except InvalidOperation:
         raise ValidationError({field: _("Enter a number.")}) from None
     if not number.is_finite() or number < 0:
         raise ValidationError({field: _("Enter a number of 0 or more.")})
@@ -373,11 +373,10 @@ def outcome(application: CreditApplication, votes: list[Vote], voters: int) -> O
 
 def next_decision_number(day: dt.date) -> str:
     prefix = f"CC-{day.year}-"
-    taken = CreditDecision.objects.filter(decision_no__startswith=prefix).aggregate(
-        last=Max("decision_no")
-    )["last"]
-    last = int(taken[len(prefix) :]) if taken and taken[len(prefix) :].isdigit() else 0
-    return f"{prefix}{last + 1:05d}"
+    taken = CreditDecision.objects.filter(decision_no__startswith=prefix).values_list(
+        "decision_no", flat=True
+    )
+    return next_number(taken, prefix, 5)
 
 
 def _lock(application: CreditApplication) -> CreditApplication:

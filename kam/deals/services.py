@@ -34,6 +34,7 @@ from kam.deals.choices import (
 )
 from kam.deals.models import Deal, DealStageChange, Prospect, ProspectEvent
 from kam.keyaccounts.rules import prospecting_problem
+from kam.numbers import decimal_from_text, next_number
 from kam.organization.models import Employee
 from kam.web import access
 
@@ -222,8 +223,7 @@ def prospect_duplicates(prospect: Prospect) -> list[Client]:
 
 def next_client_code() -> str:
     taken = Client.objects.filter(code__startswith="N-").values_list("code", flat=True)
-    last = max((int(c[2:]) for c in taken if c[2:].isdigit()), default=0)
-    return f"N-{last + 1:06d}"
+    return next_number(taken, "N-", 6)
 
 
 @transaction.atomic
@@ -316,9 +316,7 @@ def _clean_deal(values: dict[str, Any], *, partial: bool = False) -> dict[str, A
         clean["title"] = title[:255]
     if "amount" in values or not partial:
         try:
-            amount = Decimal(
-                str(values.get("amount")).replace("\u00a0", "").replace(" ", "").replace(",", ".")
-            )
+            amount = decimal_from_text(values.get("amount"))
             if not amount.is_finite() or amount < 0:
                 raise InvalidOperation
             clean["amount"] = amount.quantize(Decimal("0.01"))

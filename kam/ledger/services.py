@@ -25,6 +25,7 @@ from kam.audit.services import audit_record
 from kam.clients.models import Client
 from kam.incidents.models import Incident
 from kam.ledger.models import MonthlyRollup, SalesDocument, SalesLine
+from kam.numbers import decimal_from_text, next_number
 from kam.web import access
 
 AnyUser = access.AnyUser
@@ -54,7 +55,7 @@ def _number(value: Any, field: str, *, allow_negative: bool = True) -> Decimal |
     if value in (None, ""):
         return None
     try:
-        number = Decimal(str(value).replace("\u00a0", "").replace(" ", "").replace(",", "."))
+        number = decimal_from_text(value)
     except InvalidOperation:
         raise ValidationError({field: _("Enter a number.")}) from None
     if not number.is_finite():
@@ -67,8 +68,7 @@ def _number(value: Any, field: str, *, allow_negative: bool = True) -> Decimal |
 def next_document_number(day: dt.date) -> str:
     prefix = f"{DOC_PREFIX}-{day.year}-"
     taken = SalesDocument.objects.filter(doc_no__startswith=prefix).values_list("doc_no", flat=True)
-    last = max((int(n[len(prefix) :]) for n in taken if n[len(prefix) :].isdigit()), default=0)
-    return f"{prefix}{last + 1:06d}"
+    return next_number(taken, prefix, 6)
 
 
 def _clean(

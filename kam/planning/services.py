@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from kam.audit.services import audit_record
 from kam.clients.choices import ClientStatus
 from kam.clients.models import Client
+from kam.numbers import decimal_from_text
 from kam.organization.models import Employee
 from kam.planning.actuals import plans_progress
 from kam.planning.choices import (
@@ -356,7 +357,7 @@ def _clean_value(kind: str, value: Any) -> Decimal | None:
     if value is None or value == "":
         raise ValidationError({"value": _("Give the target a number.")})
     try:
-        number = Decimal(str(value).replace(" ", "").replace("\xa0", "").replace(",", "."))
+        number = decimal_from_text(value)
     except InvalidOperation:
         raise ValidationError(
             {"value": _("%(value)r is not a number.") % {"value": value}}
