@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -136,13 +137,7 @@ def open_deferred_deals(client: Client, *, exclude: Any = None) -> Decimal:
     deals = Deal.objects.filter(client=client, stage=DealStage.CONTRACT, payment_terms_days__gt=0)
     if exclude is not None:
         deals = deals.exclude(pk=exclude)
-    return deals.aggregate(total=_sum_amount())["total"] or Decimal(0)
-
-
-def _sum_amount() -> Any:
-    from django.db.models import Sum
-
-    return Sum("amount")
+    return deals.aggregate(total=Sum("amount"))["total"] or Decimal(0)
 
 
 @dataclass

@@ -29,6 +29,7 @@ from kam.incidents.choices import (
 from kam.incidents.models import CorrectiveAction, Incident, IncidentEvent, Sanction, SanctionKind
 from kam.organization.choices import DepartmentKind
 from kam.organization.models import Employee
+from kam.organization.selectors import department_head, director
 from kam.rules.choices import HandlerRole
 from kam.rules.models import RuleVersion
 from kam.web import access
@@ -39,18 +40,6 @@ ESCALATE_CHUNK = 5000
 
 
 # --- Who handles -------------------------------------------------------------------------------
-
-
-def _head_of(kind: str) -> int | None:
-    from kam.rules.facts.common import department_head
-
-    return department_head(kind)
-
-
-def _director() -> int | None:
-    from kam.rules.facts.common import director
-
-    return director()
 
 
 class Handlers:
@@ -67,10 +56,10 @@ class Handlers:
         self._departments: dict[int, int | None] = dict(
             Employee.objects.values_list("pk", "department_id")
         )
-        self._director = _director()
+        self._director = director()
         self._by_role = {
-            HandlerRole.KEY_ACCOUNT_HEAD: _head_of(DepartmentKind.KEY_ACCOUNTS),
-            HandlerRole.CREDIT_COMMITTEE: _head_of(DepartmentKind.CREDIT_COMMITTEE),
+            HandlerRole.KEY_ACCOUNT_HEAD: department_head(DepartmentKind.KEY_ACCOUNTS),
+            HandlerRole.CREDIT_COMMITTEE: department_head(DepartmentKind.CREDIT_COMMITTEE),
             HandlerRole.DIRECTOR: self._director,
         }
 
@@ -488,7 +477,7 @@ def incidents_escalate(*, today: dt.date | None = None, user: AnyUser | None = N
     """Incidents past their deadline and still undecided go to the director (once each), in
     bulk: the day a large audit's incidents pass their deadline is one statement per chunk."""
     today = today or timezone.localdate()
-    director = _director()
+    director_id = director()
     overdue = list(
         Incident.objects.filter(
             state__in=UNDECIDED_STATES, deadline__lt=today, escalated_at__isnull=True
@@ -499,8 +488,8 @@ def incidents_escalate(*, today: dt.date | None = None, user: AnyUser | None = N
     now = timezone.now()
     actor, label = access.acting_user(user), actor_label_for(user)
     changes: dict[str, Any] = {"escalated_at": now, "handler_role": HandlerRole.DIRECTOR}
-    if director is not None:
-        changes["handler_id"] = director
+    if director_id is not None:
+        changes["handler_id"] = director_id
     with transaction.atomic():
         for start in range(0, len(overdue), ESCALATE_CHUNK):
             chunk = overdue[start : start + ESCALATE_CHUNK]

@@ -13,13 +13,12 @@ from django.utils.translation import gettext_lazy as _
 from kam.assessment.frames import read_frames
 from kam.clients.choices import ClientStatus
 from kam.organization.choices import DepartmentKind
+from kam.organization.selectors import department_head, director
 from kam.rules.facts import Column, Fact, Scope, SubjectType, register
 from kam.rules.facts.common import (
     clients,
     credit_decisions,
     credit_on,
-    department_head,
-    director,
     employees,
     ids_sql,
     ledger,

@@ -23,7 +23,6 @@ from kam.assessment.frames import (
     real,
 )
 from kam.ledger.months import month_start
-from kam.organization.choices import DepartmentKind
 
 #: Amounts below a cent are rounding, not debt (as in kam.ledger.receivables).
 CENT = 0.005
@@ -148,30 +147,6 @@ def _employees() -> pl.DataFrame:
             "is_active": pl.Boolean,
         },
         orient="row",
-    )
-
-
-def department_head(kind: str) -> int | None:
-    """The head of the department of ``kind`` (None if it has none)."""
-    from kam.organization.models import Department
-
-    return Department.objects.filter(kind=kind).values_list("head_id", flat=True).first()
-
-
-def director() -> int | None:
-    """The sales director: the management department's head, else the first active employee
-    with the director's role."""
-    from kam.organization.choices import Role
-    from kam.organization.models import Employee
-
-    head = department_head(DepartmentKind.MANAGEMENT)
-    if head is not None:
-        return head
-    return (
-        Employee.objects.filter(role=Role.DIRECTOR, is_active=True)
-        .order_by("code")
-        .values_list("id", flat=True)
-        .first()
     )
 
 

@@ -8,8 +8,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kam.organization.choices import DepartmentKind
+from kam.organization.selectors import department_head, director
 from kam.rules.facts import Column, Fact, Scope, SubjectType, register
-from kam.rules.facts.common import department_head, director
 
 BASE_SCHEMA = {"subject_id": pl.Int64, "subject_key": pl.String}
 

@@ -11,9 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from kam.organization.choices import DepartmentKind
+from kam.organization.selectors import department_head, director
 from kam.rules.facts import Column, Fact, Scope, SubjectType, register
 from kam.rules.facts.clients import MEETING_KINDS, responsible_on
-from kam.rules.facts.common import clients, department_head, director, status_decisions, status_on
+from kam.rules.facts.common import clients, status_decisions, status_on
 
 PLAN_SCHEMA = {
     "subject_id": pl.Int64,
