@@ -17,7 +17,6 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -527,11 +526,3 @@ def pipeline_totals(deals: Any) -> dict[str, dict[str, Any]]:
     for row in rows:
         totals[row["stage"]] = {"n": row["n"], "amount": row["amount"] or Decimal(0)}
     return totals
-
-
-def deals_for(queryset: Any, *, q: str = "") -> Any:
-    if q:
-        queryset = queryset.filter(
-            Q(title__icontains=q) | Q(client__name__icontains=q) | Q(prospect__name__icontains=q)
-        )
-    return queryset

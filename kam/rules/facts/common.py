@@ -526,22 +526,6 @@ def money_on(
     ).sort("_row")
 
 
-def employee_columns(frame: pl.DataFrame, column: str, prefix: str) -> pl.DataFrame:
-    """Join an employee's department kind, department head and active flag to ``frame`` by
-    ``column``, as ``<prefix>_department``, ``<prefix>_head_id``, ``<prefix>_active``."""
-    staff = employees().select(
-        pl.col("employee_id").alias(column),
-        pl.col("department_kind").alias(f"{prefix}_department"),
-        pl.col("department_head_id").alias(f"{prefix}_head_id"),
-        pl.col("is_active").alias(f"{prefix}_active"),
-    )
-    return frame.join(staff, on=column, how="left")
-
-
 def period_code(column: str) -> pl.Expr:
     """A date column as its month, ``YYYY-MM``."""
     return pl.col(column).dt.strftime("%Y-%m")
-
-
-def fill(values: dict[str, Any]) -> list[pl.Expr]:
-    return [pl.col(name).fill_null(value) for name, value in values.items()]
