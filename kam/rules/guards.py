@@ -15,7 +15,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-import polars as pl
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -23,7 +22,7 @@ from kam.incidents.models import Incident
 from kam.incidents.services import Breach, incident_open_override
 from kam.rules.audit import breaches_of, enabled_versions
 from kam.rules.engine import evaluate
-from kam.rules.facts import Scope, numbered, subject_type
+from kam.rules.facts import Scope, subject_type
 from kam.web import access
 
 AnyUser = access.AnyUser
@@ -92,18 +91,7 @@ def guard(
         return GuardResult()
     kind = subject_type(subject)
     scope = Scope(as_of=as_of, ids=ids)
-    if rows is not None:
-        frame = kind.proposed(rows, scope)
-    else:
-        base = kind.base(scope)
-        if changes:
-            base = base.with_columns(
-                [
-                    pl.lit(value, dtype=kind.base_schema[name]).alias(name)
-                    for name, value in changes.items()
-                ]
-            )
-        frame = kind.finish(kind.derive(numbered(base), scope))
+    frame = kind.proposed(rows, scope) if rows is not None else kind.compute(scope, changes)
     mandatory: list[Breach] = []
     warnings: list[Breach] = []
     for version in versions:

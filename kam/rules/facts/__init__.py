@@ -126,13 +126,21 @@ class SubjectType:
             raise RuntimeError(f"{self.code}: facts not computed: {missing}")
         return frame.select([pl.col(n).cast(t) for n, t in schema.items()]).sort("_row")
 
-    def compute(self, scope: Scope) -> pl.DataFrame:
+    def compute(self, scope: Scope, changes: dict[str, Any] | None = None) -> pl.DataFrame:
         """Every subject of the scope with its facts (the frames the base and the
-        derivation both read are read once)."""
+        derivation both read are read once); with ``changes`` to base columns applied first,
+        the facts as a change to existing subjects would make them (a guard)."""
         from kam.rules.facts.common import facts_cache
 
         with facts_cache():
             base = self.base(scope)
+            if changes:
+                base = base.with_columns(
+                    [
+                        pl.lit(value, dtype=self.base_schema[name]).alias(name)
+                        for name, value in changes.items()
+                    ]
+                )
             return self.finish(self.derive(numbered(base), scope))
 
     def proposed(self, rows: list[dict[str, Any]], scope: Scope) -> pl.DataFrame:
