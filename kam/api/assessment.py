@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from ninja import P, PathEx, Query, QueryEx, Router, Status
 from ninja.errors import ValidationError as RequestInvalid
 
-from kam.api.auth import request_user
+from kam.api.auth import request_user, require_role
 from kam.api.schemas import (
     DEFAULT_LIMIT,
     MAX_ID,
@@ -64,11 +64,6 @@ WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, **READ_ERRORS}
 def require_view(request: HttpRequest) -> None:
     if not access.can_view_assessment(request_user(request)):
         raise PermissionDenied(_("Cycles and proposals are for those who read every client."))
-
-
-def require_role(request: HttpRequest) -> None:
-    if not access.can_use_app(request_user(request)):
-        raise PermissionDenied(_("Your account has no role in kam yet."))
 
 
 def require_decide(request: HttpRequest) -> None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.contrib.auth.models import User
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja.errors import AuthenticationError
 from ninja.security import HttpBearer, django_auth
 
@@ -33,3 +35,11 @@ AUTH = [BearerTokenAuth(), django_auth]
 def request_user(request: HttpRequest) -> User:
     """The authenticated user of an API request (set by one of AUTH)."""
     return cast(User, request.auth)  # type: ignore[attr-defined]
+
+
+def require_role(request: HttpRequest) -> None:
+    """The API is for users with a role, as the pages are (a user without one sees nothing)."""
+    from kam.web import access
+
+    if not access.can_use_app(request_user(request)):
+        raise PermissionDenied(_("Your account has no role in kam yet."))

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from ninja import P, PathEx, Query, QueryEx, Router
 
-from kam.api.auth import request_user
+from kam.api.auth import request_user, require_role
 from kam.api.schemas import (
     DEFAULT_LIMIT,
     MAX_ID,
@@ -29,12 +28,6 @@ from kam.organization.models import Employee
 from kam.web import access
 
 router = Router(tags=["clients"])
-
-
-def require_role(request: HttpRequest) -> None:
-    """Clients are for users with a role, as on the pages (a user without one sees nothing)."""
-    if not access.can_use_app(request_user(request)):
-        raise PermissionDenied(_("Your account has no role in kam yet."))
 
 
 def _employee(employee: Employee | None) -> dict[str, Any] | None:

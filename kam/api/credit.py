@@ -32,7 +32,7 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as RequestInvalid
 
 from kam.api import credit_decisions
-from kam.api.auth import request_user
+from kam.api.auth import request_user, require_role
 from kam.api.credit_decisions import decision_row, vote_out
 from kam.api.credit_schemas import (
     CommitteeSettingsIn,
@@ -81,11 +81,6 @@ BODY_FIELDS = {"client": "client_code", "deal": "deal_id"}
 
 
 # --- Access and errors -------------------------------------------------------------------------
-
-
-def require_role(request: HttpRequest) -> None:
-    if not access.can_use_app(request_user(request)):
-        raise PermissionDenied(_("Your account has no role in kam yet."))
 
 
 def _visible(request: HttpRequest, application_id: int) -> CreditApplication:

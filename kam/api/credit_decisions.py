@@ -23,7 +23,7 @@ from ninja import P, PathEx, Query, QueryEx, Router
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as RequestInvalid
 
-from kam.api.auth import request_user
+from kam.api.auth import request_user, require_role
 from kam.api.credit_schemas import (
     CreditClientOut,
     CreditDecisionDetailOut,
@@ -60,11 +60,6 @@ Offset = QueryEx[int, P(ge=0, le=MAX_OFFSET)]
 READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 422: ValidationErrorOut}
 STEP_ERRORS: dict[int, Any] = {400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **READ_ERRORS}
 BODY: list[str | int] = ["body", "payload"]
-
-
-def require_role(request: HttpRequest) -> None:
-    if not access.can_use_app(request_user(request)):
-        raise PermissionDenied(_("Your account has no role in kam yet."))
 
 
 def decision_scope(user: Any, rows: QuerySet[CreditDecision]) -> QuerySet[CreditDecision]:

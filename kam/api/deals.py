@@ -37,7 +37,7 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as RequestInvalid
 
 from kam.api import prospects
-from kam.api.auth import request_user
+from kam.api.auth import request_user, require_role
 from kam.api.credit_decisions import position_out
 from kam.api.deals_schemas import (
     DealDetailOut,
@@ -51,7 +51,7 @@ from kam.api.deals_schemas import (
     PipelineFilters,
     PipelineOut,
 )
-from kam.api.errors import validation_message
+from kam.api.errors import error_item, validation_message
 from kam.api.schemas import (
     DEFAULT_LIMIT,
     MAX_ID,
@@ -95,11 +95,6 @@ STAGE_ORDER = [*PIPELINE, DealStage.LOST]
 # --- Access and errors -------------------------------------------------------------------------
 
 
-def require_role(request: HttpRequest) -> None:
-    if not access.can_use_app(request_user(request)):
-        raise PermissionDenied(_("Your account has no role in kam yet."))
-
-
 def _visible(request: HttpRequest, deal_id: int) -> Deal:
     """The deal if the caller may read it (404 otherwise, also when it exists)."""
     require_role(request)
@@ -117,15 +112,11 @@ def _editable(request: HttpRequest, deal_id: int) -> Deal:
     return deal
 
 
-def _item(loc: list[str | int], message: str, code: str | None = None) -> dict[str, Any]:
-    return {"type": code or "value_error", "loc": loc, "msg": message}
-
-
 def _invalid(error: ValidationError) -> RequestInvalid:
     assert hasattr(error, "error_dict")
     return RequestInvalid(
         [
-            _item(
+            error_item(
                 BODY if field == "__all__" else [*BODY, BODY_FIELDS.get(field, field)],
                 " ".join(e.messages),
                 e.code,

@@ -34,6 +34,11 @@ def validation_message(error: ValidationError) -> str:
     return " ".join(error.messages)
 
 
+def error_item(loc: list[str | int], message: str, code: str | None = None) -> dict[str, Any]:
+    """One entry of a 422's ``detail``: where (``loc``), what, and its kind."""
+    return {"type": code or "value_error", "loc": loc, "msg": message}
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
     def bad_input(request: HttpRequest, exc: Any) -> HttpResponse:
         assert isinstance(exc, ValidationError)

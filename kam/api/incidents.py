@@ -32,7 +32,7 @@ from ninja.errors import HttpError
 from ninja.errors import ValidationError as RequestInvalid
 
 from kam.api import sanctions
-from kam.api.auth import request_user
+from kam.api.auth import request_user, require_role
 from kam.api.errors import validation_message
 from kam.api.incidents_schemas import (
     ActionDoneIn,
@@ -85,11 +85,6 @@ BODY_FIELDS = {"sanction": "sanction_code"}
 
 
 # --- Access ------------------------------------------------------------------------------------
-
-
-def require_role(request: HttpRequest) -> None:
-    if not access.can_use_app(request_user(request)):
-        raise PermissionDenied(_("Your account has no role in kam yet."))
 
 
 def _visible(request: HttpRequest, incident_id: int) -> Incident:

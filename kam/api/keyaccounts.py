@@ -25,7 +25,7 @@ from django.utils.translation import gettext as _
 from ninja import P, PathEx, Query, QueryEx, Router, Status
 from ninja.errors import ValidationError as RequestInvalid
 
-from kam.api.auth import request_user
+from kam.api.auth import request_user, require_role
 from kam.api.schemas import (
     CODE_MAX,
     DEFAULT_LIMIT,
@@ -78,11 +78,6 @@ BULK_FIELDS = {**BODY_FIELDS, "to_manager": "receiver_codes"}
 
 
 # --- Access ------------------------------------------------------------------------------------
-
-
-def require_role(request: HttpRequest) -> None:
-    if not access.can_use_app(request_user(request)):
-        raise PermissionDenied(_("Your account has no role in kam yet."))
 
 
 def require_view(request: HttpRequest) -> None:

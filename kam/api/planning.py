@@ -29,8 +29,8 @@ from ninja import P, PathEx, Query, QueryEx, Router, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as RequestInvalid
 
-from kam.api.auth import request_user
-from kam.api.errors import validation_message
+from kam.api.auth import request_user, require_role
+from kam.api.errors import error_item, validation_message
 from kam.api.schemas import (
     DEFAULT_LIMIT,
     MAX_ID,
@@ -100,11 +100,6 @@ BODY: list[str | int] = ["body", "payload"]
 # --- Access ------------------------------------------------------------------------------------
 
 
-def require_role(request: HttpRequest) -> None:
-    if not access.can_use_app(request_user(request)):
-        raise PermissionDenied(_("Your account has no role in kam yet."))
-
-
 def _visible(request: HttpRequest, plan_id: int) -> DevelopmentPlan:
     """The plan if the caller may read it (404 otherwise, also when it exists)."""
     require_role(request)
@@ -118,10 +113,6 @@ def _visible(request: HttpRequest, plan_id: int) -> DevelopmentPlan:
 # --- Errors ------------------------------------------------------------------------------------
 
 
-def _item(loc: list[str | int], message: str, code: str | None = None) -> dict[str, Any]:
-    return {"type": code or "value_error", "loc": loc, "msg": message}
-
-
 def _invalid(
     error: ValidationError, where: list[str | int], names: dict[str, str] = BODY_FIELDS
 ) -> RequestInvalid:
@@ -130,7 +121,7 @@ def _invalid(
     if hasattr(error, "error_dict"):
         return RequestInvalid(
             [
-                _item(
+                error_item(
                     where if field == "__all__" else [*BODY, names.get(field, field)],
                     " ".join(e.messages),
                     e.code,
@@ -139,7 +130,9 @@ def _invalid(
                 for e in errors
             ]
         )
-    return RequestInvalid([_item(where, " ".join(e.messages), e.code) for e in error.error_list])
+    return RequestInvalid(
+        [error_item(where, " ".join(e.messages), e.code) for e in error.error_list]
+    )
 
 
 def _refused(
@@ -163,13 +156,13 @@ def _period(code: str | None, field: list[str | int]) -> Period:
     try:
         return period_from_code(code)
     except ValueError as error:
-        raise RequestInvalid([_item(field, str(error))]) from error
+        raise RequestInvalid([error_item(field, str(error))]) from error
 
 
 def _employee_by_code(code: str, field: str) -> Employee:
     employee = Employee.objects.filter(code=code).first()
     if employee is None:
-        raise RequestInvalid([_item([*BODY, field], _("No employee with this code."))])
+        raise RequestInvalid([error_item([*BODY, field], _("No employee with this code."))])
     return employee
 
 
@@ -921,7 +914,7 @@ def plan_close_endpoint(
         else:
             given[item.target_id] = index
             continue
-        problems.append(_item([*BODY, "results", index, "target_id"], message))
+        problems.append(error_item([*BODY, "results", index, "target_id"], message))
     if problems:
         raise RequestInvalid(problems)
     results = {
@@ -955,5 +948,5 @@ def _close_invalid(
             loc += [given[target_id], "achieved" if qualitative and not said else "reason"]
         elif target_id is None:
             loc = PLAN
-        items.append({**_item(loc, " ".join(messages)), "target_id": target_id})
+        items.append({**error_item(loc, " ".join(messages)), "target_id": target_id})
     return RequestInvalid(items)

@@ -26,7 +26,7 @@ from ninja import P, PathEx, Query, QueryEx, Router, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as RequestInvalid
 
-from kam.api.auth import request_user
+from kam.api.auth import request_user, require_role
 from kam.api.deals_schemas import (
     ProspectConvertIn,
     ProspectConvertRefusedOut,
@@ -38,6 +38,7 @@ from kam.api.deals_schemas import (
     ProspectPatchIn,
     ProspectStatusIn,
 )
+from kam.api.errors import error_item
 from kam.api.schemas import (
     DEFAULT_LIMIT,
     MAX_ID,
@@ -70,11 +71,6 @@ BODY_FIELDS = {"owner": "owner_code", "existing": "client_code", "code": "new_cl
 # --- Access and errors -------------------------------------------------------------------------
 
 
-def require_role(request: HttpRequest) -> None:
-    if not access.can_use_app(request_user(request)):
-        raise PermissionDenied(_("Your account has no role in kam yet."))
-
-
 def _visible(request: HttpRequest, prospect_id: int) -> Prospect:
     """The prospect if the caller may read it (404 otherwise, also when it exists)."""
     require_role(request)
@@ -92,10 +88,6 @@ def _editable(request: HttpRequest, prospect_id: int) -> Prospect:
     return prospect
 
 
-def _item(loc: list[str | int], message: str, code: str | None = None) -> dict[str, Any]:
-    return {"type": code or "value_error", "loc": loc, "msg": message}
-
-
 def _refused(error: ValidationError, conflicts: tuple[str, ...] = ()) -> Exception:
     """A service's refusal: naming no field (or one of ``conflicts``, the prospect's state), a
     409; else a 422 with ``loc`` on the body's fields."""
@@ -103,7 +95,7 @@ def _refused(error: ValidationError, conflicts: tuple[str, ...] = ()) -> Excepti
         return HttpError(409, " ".join(error.messages))
     return RequestInvalid(
         [
-            _item(
+            error_item(
                 BODY if field == "__all__" else [*BODY, BODY_FIELDS.get(field, field)],
                 " ".join(e.messages),
                 e.code,
@@ -120,7 +112,7 @@ def owner_by_code(code: str | None) -> Employee | None:
         return None
     owner = Employee.objects.filter(code=code).first()
     if owner is None:
-        raise RequestInvalid([_item([*BODY, "owner_code"], _("No employee with this code."))])
+        raise RequestInvalid([error_item([*BODY, "owner_code"], _("No employee with this code."))])
     return owner
 
 
@@ -401,7 +393,7 @@ def prospect_convert_endpoint(
             existing = candidates.get(payload.client_code)
         if existing is None:
             message = _("Neither one of your clients nor a possible duplicate of the prospect.")
-            raise RequestInvalid([_item([*BODY, "client_code"], message)])
+            raise RequestInvalid([error_item([*BODY, "client_code"], message)])
     try:
         services.prospect_convert(
             prospect=prospect,

@@ -29,7 +29,7 @@ from polars.exceptions import PanicException
 
 from kam.api import audits
 from kam.api.auth import request_user
-from kam.api.errors import validation_message
+from kam.api.errors import error_item, validation_message
 from kam.api.rules_schemas import (
     MIN_AS_OF,
     RULE_CODE,
@@ -115,10 +115,6 @@ def _version(rule: Rule, number: int) -> RuleVersion:
 # --- Errors ------------------------------------------------------------------------------------
 
 
-def _item(loc: list[str | int], message: str, code: str | None = None) -> dict[str, Any]:
-    return {"type": code or "value_error", "loc": loc, "msg": message}
-
-
 def _refused(error: ValidationError, where: list[str | int] | None = None) -> Exception:
     """A service's refusal: naming fields, a 422 with ``loc`` on the body's fields (or on
     ``where``, the field named in the message); naming none, the rule or version is in a state
@@ -130,9 +126,11 @@ def _refused(error: ValidationError, where: list[str | int] | None = None) -> Ex
         for e in errors:
             message = " ".join(e.messages)
             if where is not None:
-                items.append(_item(where, f"{field}: {message}", e.code))
+                items.append(error_item(where, f"{field}: {message}", e.code))
             else:
-                items.append(_item(BODY if field == "__all__" else [*BODY, field], message, e.code))
+                items.append(
+                    error_item(BODY if field == "__all__" else [*BODY, field], message, e.code)
+                )
     return RequestInvalid(items)
 
 
@@ -142,13 +140,15 @@ def _dates(as_of: dt.date | None, since: dt.date | None) -> dt.date:
     as_of = as_of or today
     problems = []
     if as_of > today:
-        problems.append(_item([*BODY, "as_of"], _("The date is in the future.")))
+        problems.append(error_item([*BODY, "as_of"], _("The date is in the future.")))
     elif as_of < MIN_AS_OF:
         problems.append(
-            _item([*BODY, "as_of"], _("The history starts from %(date)s.") % {"date": MIN_AS_OF})
+            error_item(
+                [*BODY, "as_of"], _("The history starts from %(date)s.") % {"date": MIN_AS_OF}
+            )
         )
     if since is not None and since > as_of:
-        problems.append(_item([*BODY, "since"], _("The first day must not be after as_of.")))
+        problems.append(error_item([*BODY, "since"], _("The first day must not be after as_of.")))
     if problems:
         raise RequestInvalid(problems)
     return as_of
@@ -160,7 +160,7 @@ def _version_input(payload: VersionIn) -> services.VersionInput:
         sanction = SanctionKind.objects.filter(code=payload.default_sanction).first()
         if sanction is None:
             message = _("No sanction with this code in the catalogue.")
-            raise RequestInvalid([_item([*BODY, "default_sanction"], message)])
+            raise RequestInvalid([error_item([*BODY, "default_sanction"], message)])
     return services.VersionInput(
         title_ru=payload.title_ru,
         title_en=payload.title_en,

@@ -16,7 +16,7 @@ from ninja import P, PathEx, Router, Status
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as RequestInvalid
 
-from kam.api.auth import request_user
+from kam.api.auth import request_user, require_role
 from kam.api.errors import validation_message
 from kam.api.incidents_schemas import (
     SANCTION_CODE,
@@ -38,11 +38,6 @@ READ_ERRORS: dict[int, Any] = {401: ErrorOut, 403: ErrorOut, 422: ValidationErro
 WRITE_ERRORS: dict[int, Any] = {400: ErrorOut, **READ_ERRORS}
 ONE_ERRORS: dict[int, Any] = {404: ErrorOut, 409: ErrorOut, **WRITE_ERRORS}
 BODY: list[str | int] = ["body", "payload"]
-
-
-def require_role(request: HttpRequest) -> None:
-    if not access.can_use_app(request_user(request)):
-        raise PermissionDenied(_("Your account has no role in kam yet."))
 
 
 def require_manager(request: HttpRequest) -> None:
