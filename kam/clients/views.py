@@ -37,14 +37,9 @@ from kam.web.htmx import render_page
 PAGE_SIZE = 50
 
 
-def _require_role(request: HttpRequest) -> None:
-    if not access.can_use_app(request.user):
-        raise PermissionDenied(_("Your account has no role in kam yet."))
-
-
 @login_required
 def client_list_view(request: HttpRequest) -> HttpResponse:
-    _require_role(request)
+    access.require_role(request)
     filterset, queryset = client_list(user=request.user, params=request.GET)
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     revenue = clients_revenue(client_ids=[c.pk for c in page], as_of=timezone.localdate())
@@ -84,7 +79,7 @@ EXPORT_HEADER = [
 
 @login_required
 def client_export_view(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    _require_role(request)
+    access.require_role(request)
     _filterset, queryset = client_list(user=request.user, params=request.GET)
     revenue = clients_revenue(
         client_ids=queryset.values_list("pk", flat=True), as_of=timezone.localdate()
@@ -118,7 +113,7 @@ def client_export_view(request: HttpRequest, fmt: str) -> HttpResponseBase:
 
 @login_required
 def client_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
-    _require_role(request)
+    access.require_role(request)
     client = get_object_or_404(
         access.client_scope(request.user).select_related("responsible__department", "group"),
         pk=pk,
@@ -147,7 +142,7 @@ def client_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def client_profile_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
     """Edit the collected profile facts (GET: the form; POST: save, back to the card)."""
-    _require_role(request)
+    access.require_role(request)
     client = get_object_or_404(access.client_scope(request.user), pk=pk)
     if not access.can_edit_client(request.user, client):
         raise PermissionDenied(_("You may not change this client."))
@@ -169,7 +164,7 @@ def client_profile_edit_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _editable_client(request: HttpRequest, pk: int) -> Client:
-    _require_role(request)
+    access.require_role(request)
     client = get_object_or_404(access.client_scope(request.user), pk=pk)
     if not access.can_edit_client(request.user, client):
         raise PermissionDenied(_("You may not change this client."))

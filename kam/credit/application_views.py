@@ -30,7 +30,7 @@ from kam.credit.choices import ApplicationState, VoteChoice
 from kam.credit.filters import client_matches
 from kam.credit.forms import ApplicationForm, VoteForm, WithdrawForm
 from kam.credit.models import CreditApplication, CreditDecision
-from kam.credit.views import member_of, require_role
+from kam.credit.views import member_of
 from kam.ledger.months import add_months
 from kam.organization.models import Employee
 from kam.web import access
@@ -144,7 +144,7 @@ def roster(client: Client, applicant: Employee | None, deals: list[Any]) -> list
 def apply_view(request: HttpRequest) -> HttpResponse:
     """GET: the form for ``?client=<id>`` (and ``&deal=<id>``), or the client picker; POST:
     file the application, then its card."""
-    require_role(request)
+    access.require_role(request)
     user = request.user
     if not access.applies_for_credit(user):
         raise PermissionDenied(
@@ -242,7 +242,7 @@ def apply_view(request: HttpRequest) -> HttpResponse:
 
 def application_for(request: HttpRequest, pk: int) -> CreditApplication:
     """The application if the user may read it: 403 without a role, 404 outside their scope."""
-    require_role(request)
+    access.require_role(request)
     scope = access.credit_application_scope(request.user, selectors.applications_base())
     return get_object_or_404(scope, pk=pk)
 

@@ -38,7 +38,6 @@ from kam.credit.views import (
     date_input,
     filtered,
     require_credit_reader,
-    require_role,
 )
 from kam.web import access
 from kam.web.exports import csv_response, xlsx_response
@@ -218,7 +217,7 @@ def revoke_view(request: HttpRequest, pk: int) -> HttpResponse:
 def settings_view(request: HttpRequest) -> HttpResponse:
     """GET: the policy, the members and the chair (read by everyone with a role); POST: the
     director changes the policy (applications filed before keep theirs)."""
-    require_role(request)
+    access.require_role(request)
     user = request.user
     can_change = access.can_change_committee_settings(user)
     current = services.committee_settings()

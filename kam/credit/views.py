@@ -45,13 +45,8 @@ from kam.web.widgets import FastSelect
 PAGE_SIZE = 50
 
 
-def require_role(request: HttpRequest) -> None:
-    if not access.can_use_app(request.user):
-        raise PermissionDenied(_("Your account has no role in kam yet."))
-
-
 def require_credit_reader(request: HttpRequest) -> None:
-    require_role(request)
+    access.require_role(request)
     if not access.can_view_credit(request.user):
         raise PermissionDenied(
             _("The committee's decisions are read by its members and whoever reads every client.")
@@ -110,7 +105,7 @@ def applications_query(request: HttpRequest, member: Employee | None) -> Applica
 
 @login_required
 def inbox_view(request: HttpRequest) -> HttpResponse:
-    require_role(request)
+    access.require_role(request)
     user = request.user
     member = member_of(user)
     awaiting = [
@@ -172,7 +167,7 @@ APPLICATION_EXPORT_HEADER = [
 @login_required
 def applications_export_view(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """The applications as filtered and sorted on the page, every one of them."""
-    require_role(request)
+    access.require_role(request)
     if fmt not in ("csv", "xlsx"):
         raise Http404
     query = applications_query(request, None)

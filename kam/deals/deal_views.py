@@ -29,7 +29,6 @@ from kam.deals import selectors, services
 from kam.deals.choices import COMMITTED_STAGES, FINAL_STAGES, DealStage
 from kam.deals.forms import DealEditForm, DealForm, LoseForm, MoveForm
 from kam.deals.models import Deal
-from kam.deals.views import require_reader
 from kam.rules.guards import GuardRefused, may_override
 from kam.rules.web import override_roles_text
 from kam.web import access
@@ -51,7 +50,7 @@ def credit_decision_url(decision: Any) -> str:
 
 def _deal(request: HttpRequest, pk: int) -> Deal:
     """The deal if the user may see it: 403 without a role, 404 outside their scope."""
-    require_reader(request)
+    access.require_role(request)
     queryset = selectors.deals_visible(request.user).select_related(
         "client__responsible", "created_by"
     )
@@ -82,7 +81,7 @@ def _map_errors(form: forms.Form, error: ValidationError) -> None:
 def deal_new_view(request: HttpRequest) -> HttpResponse:
     """GET: the form (a client or a prospect may come chosen from their card); POST: create
     the deal at the qualification stage and go to its card."""
-    require_reader(request)
+    access.require_role(request)
     if not access.can_work_deals(request.user):
         raise PermissionDenied(
             _(

@@ -32,7 +32,6 @@ from kam.deals.filters import (
 )
 from kam.deals.forms import ConvertForm, ProspectForm, ProspectLoseForm, ProspectStatusForm
 from kam.deals.models import Prospect
-from kam.deals.views import require_reader
 from kam.web import access
 from kam.web.exports import csv_response, xlsx_response
 from kam.web.htmx import render_page
@@ -52,7 +51,7 @@ def _filtered(request: HttpRequest) -> ProspectFilterSet:
 
 @login_required
 def prospect_list_view(request: HttpRequest) -> HttpResponse:
-    require_reader(request)
+    access.require_role(request)
     filterset = _filtered(request)
     sort = sort_key(request.GET.get("sort", ""), PROSPECT_SORTS, PROSPECT_DEFAULT_SORT)
     page = Paginator(sort_prospects(filterset.qs, sort), PAGE_SIZE).get_page(
@@ -129,7 +128,7 @@ EXPORT_HEADER = [
 
 @login_required
 def prospect_export_view(request: HttpRequest, fmt: str) -> HttpResponseBase:
-    require_reader(request)
+    access.require_role(request)
     if fmt not in ("csv", "xlsx"):
         raise Http404
     filterset = _filtered(request)
@@ -177,7 +176,7 @@ def _map_errors(form: forms.Form, error: ValidationError) -> None:
 
 @login_required
 def prospect_new_view(request: HttpRequest) -> HttpResponse:
-    require_reader(request)
+    access.require_role(request)
     if not access.can_work_deals(request.user):
         raise PermissionDenied(_("Prospects are worked by the sales staff."))
     employee = access.user_employee(request.user)
@@ -208,7 +207,7 @@ def prospect_new_view(request: HttpRequest) -> HttpResponse:
 
 
 def _prospect(request: HttpRequest, pk: int) -> Prospect:
-    require_reader(request)
+    access.require_role(request)
     queryset = selectors.prospects_visible(request.user).select_related("created_by")
     return get_object_or_404(queryset, pk=pk)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
@@ -40,11 +39,6 @@ PAGE_SIZE = 50
 BOARD, TABLE = "board", "table"
 
 
-def require_reader(request: HttpRequest) -> None:
-    if not access.can_use_app(request.user):
-        raise PermissionDenied(_("Your account has no role in kam yet."))
-
-
 def _tune(form: Any) -> None:
     form.fields["owner"].widget = FastSelect(options=selectors.employee_filter_options)
 
@@ -59,7 +53,7 @@ def _filtered(request: HttpRequest, mode: str) -> tuple[Any, Any]:
 
 @login_required
 def pipeline_view(request: HttpRequest) -> HttpResponse:
-    require_reader(request)
+    access.require_role(request)
     mode = TABLE if request.GET.get("view") == TABLE else BOARD
     filterset, deals = _filtered(request, mode)
     base = reverse("deals:pipeline")
@@ -151,7 +145,7 @@ EXPORT_HEADER = [
 @login_required
 def pipeline_export_view(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """The table's deals as filtered and sorted on the page, every one of them."""
-    require_reader(request)
+    access.require_role(request)
     if fmt not in ("csv", "xlsx"):
         raise Http404
     _filterset, deals = _filtered(request, TABLE)

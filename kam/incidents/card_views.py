@@ -38,7 +38,6 @@ from kam.incidents.forms import (
     InvestigateForm,
 )
 from kam.incidents.models import CorrectiveAction, Incident, SanctionKind
-from kam.incidents.views import require_reader
 from kam.web import access
 
 #: The card again with the refused form (a plain POST that did not go through).
@@ -47,7 +46,7 @@ PAGE_INVALID = 400
 
 def _incident(request: HttpRequest, pk: int) -> Incident:
     """The incident if the user may read it: 403 without a role, 404 outside their scope."""
-    require_reader(request)
+    access.require_role(request)
     queryset = selectors.incidents_base().select_related(
         "rule_version__default_sanction", "overridden_by", "decided_by", "closed_by"
     )

@@ -16,20 +16,19 @@ from django.views.decorators.http import require_POST
 from kam.incidents import services
 from kam.incidents.forms import SanctionKindForm
 from kam.incidents.models import Sanction, SanctionKind
-from kam.incidents.views import require_reader
 from kam.rules.models import RuleVersion
 from kam.web import access
 
 
 def _require_manager(request: HttpRequest) -> None:
-    require_reader(request)
+    access.require_role(request)
     if not access.can_manage_sanctions(request.user):
         raise PermissionDenied(_("The catalogue of sanctions is changed by the sales director."))
 
 
 @login_required
 def sanction_list_view(request: HttpRequest) -> HttpResponse:
-    require_reader(request)
+    access.require_role(request)
     applied = dict(Sanction.objects.values("kind").annotate(n=Count("id")).values_list("kind", "n"))
     defaults = dict(
         RuleVersion.objects.filter(default_sanction__isnull=False)

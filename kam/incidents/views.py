@@ -13,7 +13,6 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
@@ -64,11 +63,6 @@ TAB_EMPTY = {
         "is broken."
     ),
 }
-
-
-def require_reader(request: HttpRequest) -> None:
-    if not access.can_use_app(request.user):
-        raise PermissionDenied(_("Your account has no role in kam yet."))
 
 
 class OneOfSelect(forms.SelectMultiple):
@@ -149,7 +143,7 @@ def _sort_links(params: QueryDict, sort: str) -> dict[str, dict[str, str]]:
 
 @login_required
 def inbox_view(request: HttpRequest) -> HttpResponse:
-    require_reader(request)
+    access.require_role(request)
     query = inbox_query(request)
     tune_form(query.filterset.form)
     page = Paginator(query.queryset, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -227,7 +221,7 @@ EXPORT_HEADER = [
 @login_required
 def inbox_export_view(request: HttpRequest, fmt: str) -> HttpResponseBase:
     """The tab's incidents as filtered and sorted on the page, every one of them."""
-    require_reader(request)
+    access.require_role(request)
     if fmt not in ("csv", "xlsx"):
         raise Http404
     query = inbox_query(request)

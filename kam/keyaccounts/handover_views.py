@@ -35,7 +35,6 @@ from kam.keyaccounts.services import (
     handovers_bulk,
     loads_of,
 )
-from kam.keyaccounts.views import require_role
 from kam.organization.models import Employee
 from kam.rules.guards import may_override
 from kam.web import access
@@ -65,7 +64,7 @@ def _map_errors(form: Any, error: ValidationError) -> None:
 def handover_view(request: HttpRequest, client_pk: int) -> HttpResponse:
     """GET: the form with the current responsible and the briefing the receiver will get;
     POST: hand over, back to the client's card."""
-    require_role(request)
+    access.require_role(request)
     client = get_object_or_404(
         access.client_scope(request.user).select_related("responsible__department"),
         pk=client_pk,
@@ -161,7 +160,7 @@ def handover_view(request: HttpRequest, client_pk: int) -> HttpResponse:
 
 
 def _require_manage(request: HttpRequest) -> None:
-    require_role(request)
+    access.require_role(request)
     if not access.can_manage_department(request.user):
         raise PermissionDenied(
             _("Accounts are handed over by the key-account head or the director.")

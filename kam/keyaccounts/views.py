@@ -26,11 +26,6 @@ from kam.planning.services import current_period
 from kam.web import access
 
 
-def require_role(request: HttpRequest) -> None:
-    if not access.can_use_app(request.user):
-        raise PermissionDenied(_("Your account has no role in kam yet."))
-
-
 def require_department_view(request: HttpRequest) -> None:
     if not access.can_view_department(request.user):
         raise PermissionDenied(
@@ -105,7 +100,7 @@ def mine_view(request: HttpRequest) -> HttpResponse:
 @login_required
 def handover_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
     """One handover: who to whom, why, the notes and the briefing kept from its day."""
-    require_role(request)
+    access.require_role(request)
     handover = get_object_or_404(
         Handover.objects.select_related(
             "client",
@@ -135,7 +130,7 @@ def handover_detail_view(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def handover_acknowledge_view(request: HttpRequest, pk: int) -> HttpResponse:
     """The receiver confirms they took the account over (back to their accounts or the page)."""
-    require_role(request)
+    access.require_role(request)
     handover = get_object_or_404(Handover.objects.select_related("client"), pk=pk)
     if not access.can_acknowledge_handover(request.user, handover):
         raise PermissionDenied(_("Only the receiver acknowledges a handover."))

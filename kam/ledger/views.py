@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from kam.clients.models import Client
 from kam.credit.services import credit_position
-from kam.keyaccounts.views import require_role
 from kam.ledger.forms import SaleForm, SaleLineFormSet
 from kam.ledger.models import MonthlyRollup
 from kam.ledger.services import SaleLineInput, sale_register
@@ -58,7 +57,7 @@ def _map_errors(form: SaleForm, lines: Any, error: ValidationError) -> None:
 def sale_register_view(request: HttpRequest, client_pk: int) -> HttpResponse:
     """GET: the form with the client's credit situation; POST: register the sale (the rulebook
     may refuse it), back to the client's card."""
-    require_role(request)
+    access.require_role(request)
     client = get_object_or_404(
         access.client_scope(request.user).select_related("responsible"), pk=client_pk
     )

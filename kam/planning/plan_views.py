@@ -29,7 +29,6 @@ from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
-from kam.keyaccounts.views import require_role
 from kam.ledger.models import MonthlyRollup
 from kam.ledger.months import month_start
 from kam.planning import selectors, services
@@ -83,7 +82,7 @@ def _htmx(request: HttpRequest) -> bool:
 def _plan(request: HttpRequest, pk: int) -> DevelopmentPlan:
     """The plan with its targets, actions and history, if the user may read it (403 otherwise,
     as a handover the user may not see)."""
-    require_role(request)
+    access.require_role(request)
     try:
         plan = selectors.plan_detail(pk)
     except DevelopmentPlan.DoesNotExist:

@@ -10,7 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from kam.clients.models import Client
 from kam.organization.choices import Role
@@ -85,6 +87,12 @@ def sees_others_clients(user: AnyUser) -> bool:
     return bool(roles & READ_ALL) or (
         Role.KEY_ACCOUNT_MANAGER in roles and settings.KAM_MANAGERS_READ_ALL_CLIENTS
     )
+
+
+def require_role(request: Any) -> None:
+    """Pages, exports and the API are for users with a role (one without sees nothing)."""
+    if not can_use_app(request.user):
+        raise PermissionDenied(_("Your account has no role in kam yet."))
 
 
 def can_view_client(user: AnyUser, client: Client) -> bool:
